@@ -1,0 +1,61 @@
+# shoal — see README.md. Every target runs on loopback only.
+GO        ?= go
+BIN       := bin/shoal
+PKGS      := ./...
+FUZZTIME  ?= 10s
+# Debian packages the interop tests, benchmarks and demo use.
+DEBS      := aria2 transmission-cli transmission-daemon opentracker mktorrent redis-server nginx tmux iproute2 util-linux
+TOOLS     := aria2c transmission-daemon transmission-remote opentracker mktorrent unshare ip
+
+.PHONY: all build test test-short vet fuzz bench interop demo deps clean fmt
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/shoal
+
+# deps installs the real third-party programs the tests run, when missing.
+deps:
+	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages (missing:$$missing)"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBS) >/dev/null; \
+	fi
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
+	$(GO) vet $(PKGS)
+
+# test: unit tests, in-process swarms and interop with real clients, all under -race.
+test: deps vet
+	$(GO) test -race -timeout 18m -count=1 $(PKGS)
+
+test-short:
+	$(GO) test -race -short -count=1 $(PKGS)
+
+interop: deps
+	$(GO) test -race -count=1 -timeout 15m -run 'Interop' -v ./testnet/...
+
+# fuzz runs every fuzz target briefly (FUZZTIME each).
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -h -o '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | sed 's/func //' | sort -u); do \
+			echo "== $$dir $$f"; \
+			$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$dir || exit 1; \
+		done; \
+	done
+
+# bench: micro-benchmarks, then the 1 GiB loopback transfer against aria2c.
+bench: deps build
+	$(GO) test -run='^$$' -bench=. -benchmem $$($(GO) list ./... | grep -v /testnet)
+	SHOAL_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench=Transfer -benchtime=1x -timeout 30m -v ./testnet/bench/
+
+demo: build
+	./$(BIN) demo
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

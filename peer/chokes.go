@@ -1,0 +1,63 @@
+package peer
+
+import (
+	"time"
+
+	pp "github.com/anacrolix/torrent/peer_protocol"
+
+	"github.com/shoal-p2p/shoal/peer/choker"
+	"github.com/shoal-p2p/shoal/peer/wire"
+)
+
+func (t *torrent) chokerPeers(now time.Time) []choker.Peer {
+	peers := make([]choker.Peer, 0, len(t.conns))
+	for _, c := range t.conns {
+		peers = append(peers, choker.Peer{
+			ID:          toChokerID(c.id),
+			Interested:  c.peerInterested,
+			Snubbed:     c.pipe.Snubbed(now, len(c.outstanding)),
+			Downloaded:  c.down.Total(),
+			Uploaded:    c.up.Total(),
+			ConnectedAt: c.connectedAt,
+		})
+	}
+	return peers
+}
+
+// chokeRound runs the 10-second round and applies its decision.
+func (t *torrent) chokeRound(now time.Time) {
+	res := t.ch.Round(now, t.chokerPeers(now), t.state == StateSeeding)
+	unchoke := make(map[choker.PeerID]bool, len(res.Unchoked))
+	for _, id := range res.Unchoked {
+		unchoke[id] = true
+	}
+	for _, c := range t.conns {
+		want := unchoke[toChokerID(c.id)]
+		switch {
+		case want && c.amChoking:
+			t.unchoke(c)
+		case !want && !c.amChoking:
+			t.choke(c)
+		}
+	}
+}
+
+func (t *torrent) unchoke(c *peerConn) {
+	c.amChoking = false
+	c.sendType(pp.Unchoke)
+}
+
+// choke chokes a peer; BEP 6: its pending requests are rejected except those
+// for allowed-fast pieces. Without the fast extension they are dropped.
+func (t *torrent) choke(c *peerConn) {
+	c.amChoking = true
+	c.sendType(pp.Choke)
+	fast := c.fast()
+	dropped := c.q.dropUploads(func(piece uint32) bool { return fast && c.allowedForThem[piece] })
+	if !fast {
+		return
+	}
+	for _, m := range dropped {
+		c.send(wire.Message{Type: pp.Reject, Index: m.Index, Begin: m.Begin, Length: m.Length})
+	}
+}

@@ -1,0 +1,253 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"time"
+
+	pp "github.com/anacrolix/torrent/peer_protocol"
+
+	"github.com/shoal-p2p/shoal/peer/bitfield"
+	"github.com/shoal-p2p/shoal/peer/choker"
+	"github.com/shoal-p2p/shoal/peer/picker"
+	"github.com/shoal-p2p/shoal/peer/wire"
+)
+
+const dialTimeout = 10 * time.Second
+
+func toChokerID(id picker.PeerID) choker.PeerID { return choker.PeerID(id) }
+
+// connectMore dials candidates while there is room.
+func (t *torrent) connectMore(now time.Time) {
+	if t.paused || t.state == StateChecking || t.state == StateError || t.ctx.Err() != nil {
+		return
+	}
+	self := t.cl.ListenAddr()
+	for t.halfOpen < t.cfg.MaxHalfOpen && len(t.conns)+t.halfOpen < t.cfg.MaxConnsPerTorrent {
+		c, ok := t.cands.next(now, func(a netip.AddrPort) bool {
+			return t.byAddr[a] != nil || t.banned[a.Addr()] || a == self
+		})
+		if !ok {
+			return
+		}
+		// Not again until this attempt ends and its backoff passes.
+		c.nextTry = now.Add(dialTimeout + 5*time.Second)
+		t.halfOpen++
+		go t.dial(c.addr, c.src, c.encrypt)
+	}
+}
+
+func (t *torrent) dial(a netip.AddrPort, src Source, encrypt bool) {
+	ctx, cancel := context.WithTimeout(t.ctx, dialTimeout)
+	defer cancel()
+	d := net.Dialer{LocalAddr: t.cl.localAddrFor(a.Addr())}
+	nc, err := d.DialContext(ctx, "tcp", a.String())
+	var wc *wire.Conn
+	if err == nil {
+		opts := t.cl.wireOptions()
+		if encrypt && opts.Encryption == wire.PreferPlaintext {
+			opts.Encryption = wire.RequireEncryption
+		}
+		_ = nc.SetDeadline(time.Now().Add(dialTimeout))
+		wc, err = wire.Initiate(ctx, nc, t.ih, opts)
+		if err != nil {
+			nc.Close()
+		} else {
+			_ = nc.SetDeadline(time.Time{})
+		}
+	}
+	ev := event{kind: evDialDone, addr: a, src: src, wc: wc, err: err}
+	if !t.post(ev) && wc != nil {
+		wc.Close()
+	}
+}
+
+func (t *torrent) onDialDone(ev event) {
+	t.halfOpen--
+	now := time.Now()
+	if ev.err != nil {
+		if c := t.cands.m[ev.addr]; c != nil && !c.encrypt && t.cfg.Encryption == wire.PreferPlaintext && !errors.Is(ev.err, context.DeadlineExceeded) && isHandshakeRefusal(ev.err) {
+			// The peer may require encryption: try once more with MSE.
+			c.encrypt = true
+			c.nextTry = now
+		} else {
+			t.cands.failed(ev.addr, now)
+		}
+		t.connectMore(now)
+		return
+	}
+	t.cands.connected(ev.addr, now)
+	t.onConnected(ev.wc, ev.addr, ev.src, true)
+}
+
+// isHandshakeRefusal: the TCP connection opened but the peer hung up on our
+// plaintext handshake — what an encryption-only peer does.
+func isHandshakeRefusal(err error) bool {
+	var ne *net.OpError
+	return !errors.As(err, &ne) || ne.Op != "dial"
+}
+
+// onConnected adopts a connection whose handshake finished.
+func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, outgoing bool) {
+	if wc == nil {
+		return
+	}
+	addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
+	reject := func(why string) {
+		t.log.Debug("connection refused", "addr", addr, "why", why)
+		wc.Close()
+	}
+	switch {
+	case t.paused || t.state == StateChecking || t.state == StateError || t.ctx.Err() != nil:
+		reject("not accepting now")
+		return
+	case t.banned[addr.Addr()]:
+		reject("banned")
+		return
+	case len(t.conns) >= t.cfg.MaxConnsPerTorrent:
+		reject("connection limit")
+		return
+	case t.byAddr[addr] != nil:
+		reject("duplicate address")
+		return
+	}
+	for _, c := range t.conns {
+		if c.wc.PeerID == wc.PeerID {
+			reject("duplicate peer id")
+			return
+		}
+	}
+	t.nextID++
+	now := time.Now()
+	ctx, cancel := context.WithCancel(t.ctx)
+	c := &peerConn{
+		id:          t.nextID,
+		wc:          wc,
+		addr:        addr,
+		source:      src,
+		outgoing:    outgoing,
+		q:           newOutQueue(),
+		ctx:         ctx,
+		cancel:      cancel,
+		connectedAt: now,
+		amChoking:   true,
+		peerChoking: true,
+		outstanding: map[picker.Block]time.Time{},
+		pipe:        picker.NewPipeline(now),
+		lastRecv:    now,
+	}
+	if outgoing {
+		c.listenPort = addr.Port()
+	}
+	t.conns[c.id] = c
+	t.byAddr[addr] = c
+	t.log.Debug("peer connected", "addr", addr, "source", src, "outgoing", outgoing, "encrypted", wc.Encrypted)
+
+	// BEP 3: the bitfield (or BEP 6 have_all/have_none) comes first.
+	if t.info != nil {
+		t.sendHaves(c)
+	} else if c.fast() {
+		c.sendType(pp.HaveNone)
+	}
+	if wc.Extensions.SupportsExtended() {
+		c.send(wire.Message{Type: pp.Extended, ExtendedID: 0, ExtendedPayload: t.extHandshake(c)})
+	}
+	if t.info != nil {
+		t.connGotInfo(c)
+	}
+	downLimits := t.cl.downLimits(t)
+	upLimits := t.cl.upLimits(t)
+	go c.readLoop(t.inbox, t.maxMessageLength(), downLimits)
+	go c.writeLoop(t.storage, upLimits)
+}
+
+// sendHaves sends our piece set as the first message.
+func (t *torrent) sendHaves(c *peerConn) {
+	switch {
+	case c.fast() && t.have.All():
+		c.sendType(pp.HaveAll)
+	case c.fast() && t.have.None():
+		c.sendType(pp.HaveNone)
+	case !t.have.None():
+		c.send(wire.Message{Type: pp.Bitfield, Bitfield: append([]byte(nil), t.have.Bytes()...)})
+	}
+}
+
+// connGotInfo runs once per connection when both it and the info are known:
+// it applies what the peer said before we knew the piece count, and sends
+// allowed-fast pieces.
+func (t *torrent) connGotInfo(c *peerConn) {
+	if t.state == StateChecking {
+		return
+	}
+	if c.has.Len() == 0 && !c.hasAll {
+		c.has = bitfield.New(t.numPieces)
+	}
+	if c.rawHaveAll {
+		c.rawHaveAll = false
+		t.setPeerPieces(c, bitfield.Full(t.numPieces))
+	} else if c.rawBitfield != nil {
+		raw := c.rawBitfield
+		c.rawBitfield = nil
+		bf, err := bitfield.FromBytes(raw, t.numPieces)
+		if err != nil {
+			t.protocolError(c, "%v", err)
+			return
+		}
+		t.setPeerPieces(c, bf)
+	}
+	for _, h := range c.rawHaves {
+		t.onHave(c, h)
+	}
+	c.rawHaves = nil
+	if c.fast() && c.allowedForThem == nil {
+		c.allowedForThem = map[uint32]bool{}
+		for _, p := range choker.AllowedFast(c.addr.Addr(), t.ih, t.numPieces, 10) {
+			c.allowedForThem[uint32(p)] = true
+			c.send(wire.Message{Type: pp.AllowedFast, Index: uint32(p)})
+		}
+	}
+	t.recountWanted(c)
+	t.updateInterest(c)
+	t.fillRequests(c)
+}
+
+// dropConn closes a connection and returns everything it held.
+func (t *torrent) dropConn(c *peerConn, err error) {
+	if t.conns[c.id] != c {
+		return
+	}
+	delete(t.conns, c.id)
+	delete(t.byAddr, c.addr)
+	c.cancel()
+	c.q.close()
+	c.wc.Close()
+	t.closedDown += c.down.Total()
+	t.closedUp += c.up.Total()
+	if t.pk != nil {
+		t.pk.PeerGone(c.id)
+		clear(c.outstanding)
+		if c.hasAll {
+			t.pk.SeedLeft()
+		} else if c.has.Len() == t.numPieces {
+			t.pk.PeerBitfieldLost(&c.has)
+		}
+	}
+	if t.ch != nil {
+		t.ch.Forget(toChokerID(c.id))
+	}
+	t.metaPeerGone(c)
+	t.log.Debug("peer disconnected", "addr", c.addr, "err", err)
+	t.fillAll()
+}
+
+// maxMessageLength bounds what a peer may send us before we allocate.
+func (t *torrent) maxMessageLength() uint32 {
+	n := uint32(1 << 20) // extended messages (metadata pieces, PEX) and more
+	if t.numPieces > 0 {
+		n = max(n, uint32(t.numPieces+7)/8+1)
+	}
+	return n
+}

@@ -1,0 +1,301 @@
+package peer
+
+import (
+	"fmt"
+	"time"
+
+	pp "github.com/anacrolix/torrent/peer_protocol"
+
+	"github.com/shoal-p2p/shoal/peer/bitfield"
+	"github.com/shoal-p2p/shoal/peer/picker"
+	"github.com/shoal-p2p/shoal/peer/wire"
+)
+
+// Extension message IDs we assign (BEP 10); peers send us these.
+const (
+	extMetadataID = 1
+	extPexID      = 2
+)
+
+func releaseMsg(m *wire.Message) {
+	if m.Type == pp.Piece && m.Piece != nil {
+		wire.PutBlock(m.Piece)
+		m.Piece = nil
+	}
+}
+
+// protocolError closes a connection that broke the protocol; nothing else
+// is affected.
+func (t *torrent) protocolError(c *peerConn, format string, args ...any) {
+	t.dropConn(c, fmt.Errorf("protocol error from %s: %s", c.addr, fmt.Sprintf(format, args...)))
+}
+
+func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
+	if m.Keepalive {
+		return
+	}
+	switch m.Type {
+	case pp.Choke:
+		c.peerChoking = true
+		if !c.fast() {
+			// Without BEP 6 a choke discards every pending request.
+			t.abandonRequests(c, false)
+		}
+	case pp.Unchoke:
+		c.peerChoking = false
+		t.fillRequests(c)
+	case pp.Interested:
+		c.peerInterested = true
+		if c.amChoking && t.ch != nil && t.transferring() &&
+			t.ch.OnInterested(time.Now(), t.chokerPeers(time.Now()), toChokerID(c.id), t.state == StateSeeding) {
+			t.unchoke(c)
+		}
+	case pp.NotInterested:
+		c.peerInterested = false
+	case pp.Have:
+		t.onHave(c, m.Index)
+	case pp.Bitfield:
+		t.onBitfield(c, m.Bitfield)
+	case pp.HaveAll:
+		if !c.fast() {
+			t.protocolError(c, "have_all without the fast extension")
+			return
+		}
+		t.onHaveAll(c)
+	case pp.HaveNone:
+		if !c.fast() {
+			t.protocolError(c, "have_none without the fast extension")
+			return
+		}
+		c.gotBitfield = true
+	case pp.Request:
+		t.onRequest(c, m)
+	case pp.Cancel:
+		c.q.removeUpload(m.Index, m.Begin, m.Length)
+	case pp.Piece:
+		t.onBlock(c, m)
+	case pp.Reject:
+		if !c.fast() {
+			t.protocolError(c, "reject without the fast extension")
+			return
+		}
+		b := picker.Block{Piece: int(m.Index), Begin: int(m.Begin), Length: int(m.Length)}
+		if _, ok := c.outstanding[b]; ok {
+			delete(c.outstanding, b)
+			t.pk.Cancelled(c.id, b)
+		}
+		t.fillRequests(c)
+	case pp.AllowedFast:
+		if t.numPieces > 0 && int(m.Index) >= t.numPieces {
+			return // harmless: ignore out-of-range allowed-fast
+		}
+		if c.allowedForUs == nil {
+			c.allowedForUs = map[uint32]bool{}
+		}
+		if len(c.allowedForUs) < 64 {
+			c.allowedForUs[m.Index] = true
+		}
+		t.fillRequests(c)
+	case pp.Suggest, pp.Port:
+		// Suggestions are advisory; the DHT port is for the DHT node.
+	case pp.Extended:
+		t.onExtended(c, m)
+	default:
+		// BEP 3: unknown message types are ignored.
+	}
+}
+
+func (t *torrent) onHave(c *peerConn, index uint32) {
+	if t.info == nil {
+		if len(c.rawHaves) < 1<<16 {
+			c.rawHaves = append(c.rawHaves, index)
+		}
+		return
+	}
+	i := int(index)
+	if i >= t.numPieces {
+		t.protocolError(c, "have %d with %d pieces", index, t.numPieces)
+		return
+	}
+	if c.hasAll || !c.has.Set(i) {
+		return
+	}
+	t.pk.PeerHave(i)
+	if t.pk.Wanted(i) {
+		c.wanted++
+	}
+	if c.has.All() {
+		// Count it as a seed from now on: O(1) for the picker.
+		t.pk.PeerBitfieldLost(&c.has)
+		t.pk.SeedJoined()
+		c.hasAll = true
+	}
+	t.updateInterest(c)
+	t.fillRequests(c)
+}
+
+func (t *torrent) onBitfield(c *peerConn, raw []byte) {
+	if c.gotBitfield {
+		t.protocolError(c, "second bitfield")
+		return
+	}
+	c.gotBitfield = true
+	if t.info == nil {
+		c.rawBitfield = raw
+		return
+	}
+	bf, err := bitfield.FromBytes(raw, t.numPieces)
+	if err != nil {
+		t.protocolError(c, "%v", err)
+		return
+	}
+	t.setPeerPieces(c, bf)
+}
+
+func (t *torrent) onHaveAll(c *peerConn) {
+	c.gotBitfield = true
+	if t.info == nil {
+		c.rawHaveAll = true
+		return
+	}
+	t.setPeerPieces(c, bitfield.Full(t.numPieces))
+}
+
+// setPeerPieces replaces what we know a peer has (aria2 may send its
+// bitfield after HAVE messages: merge those in).
+func (t *torrent) setPeerPieces(c *peerConn, bf bitfield.Bitfield) {
+	if c.hasAll {
+		return
+	}
+	if c.has.Len() == t.numPieces {
+		c.has.Indexes(func(i int) bool {
+			if !bf.Has(i) {
+				bf.Set(i)
+			}
+			return true
+		})
+		t.pk.PeerBitfieldLost(&c.has)
+	}
+	if bf.All() {
+		c.hasAll = true
+		c.has = bitfield.Bitfield{}
+		t.pk.SeedJoined()
+	} else {
+		c.has = bf
+		t.pk.PeerBitfield(&c.has)
+	}
+	t.recountWanted(c)
+	t.updateInterest(c)
+	t.fillRequests(c)
+}
+
+func (t *torrent) peerHas(c *peerConn, i int) bool { return c.hasAll || c.has.Has(i) }
+
+func (t *torrent) recountWanted(c *peerConn) {
+	c.wanted = 0
+	if t.pk == nil {
+		return
+	}
+	for i := 0; i < t.numPieces; i++ {
+		if t.pk.Wanted(i) && t.peerHas(c, i) {
+			c.wanted++
+		}
+	}
+}
+
+func (t *torrent) updateInterest(c *peerConn) {
+	want := c.wanted > 0 && t.state == StateDownloading
+	if want == c.amInterested {
+		return
+	}
+	c.amInterested = want
+	if want {
+		c.sendType(pp.Interested)
+	} else {
+		c.sendType(pp.NotInterested)
+	}
+}
+
+func (t *torrent) onRequest(c *peerConn, m *wire.Message) {
+	reject := func() {
+		if c.fast() {
+			c.send(wire.Message{Type: pp.Reject, Index: m.Index, Begin: m.Begin, Length: m.Length})
+		}
+	}
+	if t.info == nil || !t.transferring() {
+		reject()
+		return
+	}
+	i := int(m.Index)
+	if i >= t.numPieces || m.Length == 0 || m.Length > wire.BlockSize ||
+		int64(m.Begin)+int64(m.Length) > int64(t.pk.PieceSize(i)) {
+		t.protocolError(c, "bad request piece %d begin %d length %d", m.Index, m.Begin, m.Length)
+		return
+	}
+	if !t.have.Has(i) || (c.amChoking && !c.allowedForThem[m.Index]) || c.q.pendingUploads() >= maxUploadQueue {
+		reject()
+		return
+	}
+	c.q.push(outItem{m: wire.Message{Type: pp.Piece, Index: m.Index, Begin: m.Begin, Length: m.Length}, upload: true})
+}
+
+func (t *torrent) onBlock(c *peerConn, m *wire.Message) {
+	defer releaseMsg(m)
+	now := time.Now()
+	c.lastRecv = now
+	b := picker.Block{Piece: int(m.Index), Begin: int(m.Begin), Length: len(m.Piece)}
+	if sent, ok := c.outstanding[b]; ok {
+		delete(c.outstanding, b)
+		c.pipe.OnBlock(now, b.Length, now.Sub(sent))
+	}
+	if t.pk == nil || b.Piece >= t.numPieces || b.Length == 0 ||
+		int64(b.Begin)+int64(b.Length) > int64(t.pk.PieceSize(b.Piece)) {
+		t.wasted += int64(b.Length)
+		return
+	}
+	rc := t.pk.Received(c.id, b)
+	if !rc.Wanted {
+		t.wasted += int64(b.Length)
+		t.fillRequests(c)
+		return
+	}
+	for _, id := range rc.Cancel {
+		if oc := t.conns[id]; oc != nil {
+			if _, ok := oc.outstanding[b]; ok {
+				delete(oc.outstanding, b)
+				oc.send(wire.Message{Type: pp.Cancel, Index: m.Index, Begin: m.Begin, Length: uint32(b.Length)})
+			}
+		}
+	}
+	pb := t.bufs[b.Piece]
+	if pb == nil {
+		pb = &pieceBuf{data: t.allocPiece(t.pk.PieceSize(b.Piece)), from: make([]picker.PeerID, t.pk.BlocksIn(b.Piece))}
+		t.bufs[b.Piece] = pb
+	}
+	copy(pb.data[b.Begin:], m.Piece)
+	pb.got += b.Length
+	if bi := blockIndex(b.Begin); bi < len(pb.from) {
+		pb.from[bi] = c.id
+	}
+	if rc.PieceComplete {
+		delete(t.bufs, b.Piece)
+		t.submitPiece(b.Piece, pb)
+	}
+	t.fillRequests(c)
+}
+
+// allocPiece reuses buffers of the standard piece length.
+func (t *torrent) allocPiece(size int) []byte {
+	if size == int(t.info.PieceLength) && len(t.freeBufs) > 0 {
+		b := t.freeBufs[len(t.freeBufs)-1]
+		t.freeBufs = t.freeBufs[:len(t.freeBufs)-1]
+		return b
+	}
+	return make([]byte, size)
+}
+
+func (t *torrent) freePiece(b []byte) {
+	if len(b) == int(t.info.PieceLength) && len(t.freeBufs) < 16 {
+		t.freeBufs = append(t.freeBufs, b)
+	}
+}

@@ -1,0 +1,112 @@
+package peer
+
+import (
+	"sync"
+
+	"github.com/shoal-p2p/shoal/peer/wire"
+)
+
+// outItem is one thing a connection's writer sends: a message, or an upload
+// (a block the peer requested, read from storage by the writer itself so the
+// event loop never touches the disk).
+type outItem struct {
+	m      wire.Message
+	upload bool
+}
+
+// outQueue is the event loop's non-blocking hand-off to a connection's
+// writer goroutine. push never blocks; the writer drains everything queued
+// at once so that messages coalesce into few syscalls.
+type outQueue struct {
+	mu      sync.Mutex
+	items   []outItem
+	uploads int
+	closed  bool
+	ready   chan struct{}
+}
+
+func newOutQueue() *outQueue { return &outQueue{ready: make(chan struct{}, 1)} }
+
+func (q *outQueue) push(it outItem) {
+	q.mu.Lock()
+	if !q.closed {
+		q.items = append(q.items, it)
+		if it.upload {
+			q.uploads++
+		}
+	}
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// take swaps out everything queued; buf is reused as the new queue.
+func (q *outQueue) take(buf []outItem) []outItem {
+	q.mu.Lock()
+	items := q.items
+	q.items = buf[:0]
+	q.uploads = 0
+	q.mu.Unlock()
+	return items
+}
+
+// pendingUploads is the number of requested blocks not yet taken by the writer.
+func (q *outQueue) pendingUploads() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.uploads
+}
+
+// removeUpload drops a queued upload the peer cancelled; it reports whether
+// one was still queued.
+func (q *outQueue) removeUpload(index, begin, length uint32) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, it := range q.items {
+		if it.upload && it.m.Index == index && it.m.Begin == begin && it.m.Length == length {
+			q.items = append(q.items[:i], q.items[i+1:]...)
+			q.uploads--
+			return true
+		}
+	}
+	return false
+}
+
+// dropUploads removes queued uploads for which keep is false and returns
+// them (BEP 6: on choke, pending requests are rejected except allowed-fast).
+func (q *outQueue) dropUploads(keep func(piece uint32) bool) (dropped []wire.Message) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	kept := q.items[:0]
+	for _, it := range q.items {
+		if it.upload && !keep(it.m.Index) {
+			dropped = append(dropped, it.m)
+			q.uploads--
+			continue
+		}
+		kept = append(kept, it)
+	}
+	clear(q.items[len(kept):])
+	q.items = kept
+	return dropped
+}
+
+func (q *outQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.items = nil
+	q.uploads = 0
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (q *outQueue) isClosed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
+}

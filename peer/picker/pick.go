@@ -1,0 +1,174 @@
+package picker
+
+import (
+	"slices"
+
+	"github.com/shoal-p2p/shoal/peer/bitfield"
+)
+
+// Pick appends to out up to max blocks to request from peer and records
+// them as requested by it. has is what the peer has; nil means every piece.
+// Policy, in order, among wanted pieces the peer has:
+//
+//  1. unrequested blocks of partial pieces (some block requested or
+//     received), higher priority then rarer first;
+//  2. while HaveCount() < RandomFirst, new pieces in random order (highest
+//     priority level first);
+//  3. otherwise new pieces rarest first (higher priority first);
+//  4. in endgame (InEndgame), blocks outstanding at other peers, fewest
+//     requests first, never to the same peer twice and never more than
+//     MaxDuplicates at once.
+//
+// One call spans as many pieces as needed to fill max. A peer on parole
+// (SetParole) gets only blocks of fresh pieces, which it then holds alone,
+// and of the pieces it holds; no endgame duplicates.
+func (p *Picker) Pick(peer PeerID, has *bitfield.Bitfield, max int, out []Block) []Block {
+	if has != nil {
+		p.checkBitfield(has)
+	}
+	if max <= 0 || p.wantedMissing == 0 {
+		return out
+	}
+	parole := p.peers[peer].parole
+	start := len(out)
+	want := max
+	out, want = p.pickPartials(peer, parole, has, out, want)
+	if want > 0 {
+		if p.haveCount < p.randomFirst {
+			out, want = p.pickRandom(peer, parole, has, out, want)
+		} else {
+			out, want = p.pickRarest(peer, parole, has, out, want)
+		}
+	}
+	if parole && len(out) == start {
+		// No fresh piece for it: finish a partial one rather than stall
+		// (the last pieces may all be partial). Blame is then shared again.
+		out, want = p.pickPartials(peer, false, has, out, want)
+	}
+	if want > 0 && !parole && p.InEndgame() {
+		out = p.pickEndgame(peer, has, out, want)
+	}
+	if n := len(out) - start; n > 0 {
+		p.addOutstanding(peer, n)
+	}
+	return out
+}
+
+func peerHas(has *bitfield.Bitfield, piece int) bool {
+	return has == nil || has.Has(piece)
+}
+
+// sortByRank orders partial pieces as the bucket array does: higher
+// priority, then rarer, then the array's random tie-break.
+func (p *Picker) sortByRank(pts []*partial) {
+	if len(pts) < 2 {
+		return
+	}
+	slices.SortFunc(pts, func(a, b *partial) int {
+		return int(p.pos[a.piece]) - int(p.pos[b.piece])
+	})
+}
+
+// pickPartials is policy step 1.
+func (p *Picker) pickPartials(peer PeerID, parole bool, has *bitfield.Bitfield, out []Block, want int) ([]Block, int) {
+	cands := p.scratch[:0]
+	for _, pt := range p.active {
+		if pt.unrequested == 0 || !p.wanted(pt.piece) || !peerHas(has, pt.piece) {
+			continue
+		}
+		mine := pt.locked && pt.owner == peer
+		if parole && !mine || pt.locked && !mine {
+			continue
+		}
+		cands = append(cands, pt)
+	}
+	p.sortByRank(cands)
+	for _, pt := range cands {
+		if want == 0 {
+			break
+		}
+		out, want = p.take(pt, peer, out, want)
+	}
+	clear(cands)
+	p.scratch = cands[:0]
+	return out, want
+}
+
+// pickRandom is policy step 2.
+func (p *Picker) pickRandom(peer PeerID, parole bool, has *bitfield.Bitfield, out []Block, want int) ([]Block, int) {
+	for want > 0 {
+		piece := p.randomFresh(has)
+		if piece < 0 {
+			break
+		}
+		out, want = p.start(piece, peer, parole, out, want)
+	}
+	return out, want
+}
+
+// randomFresh returns a random wanted piece without block state that the
+// peer has, from the highest priority level holding one, or -1.
+func (p *Picker) randomFresh(has *bitfield.Bitfield) int {
+	for level := range MaxPriority {
+		lo := 0
+		if level > 0 {
+			lo = int(p.ends[level*p.width-1])
+		}
+		hi := int(p.ends[(level+1)*p.width-1])
+		if hi == lo {
+			continue
+		}
+		r := lo + p.rng.IntN(hi-lo)
+		for i := range hi - lo {
+			j := r + i
+			if j >= hi {
+				j -= hi - lo
+			}
+			piece := int(p.arr[j])
+			if p.parts[piece] == nil && peerHas(has, piece) {
+				return piece
+			}
+		}
+	}
+	return -1
+}
+
+// pickRarest is policy step 3: walk the wanted prefix of the bucket array.
+func (p *Picker) pickRarest(peer PeerID, parole bool, has *bitfield.Bitfield, out []Block, want int) ([]Block, int) {
+	end := p.wantedEnd()
+	for i := 0; i < end && want > 0; i++ {
+		piece := int(p.arr[i])
+		if p.parts[piece] != nil || !peerHas(has, piece) {
+			continue
+		}
+		out, want = p.start(piece, peer, parole, out, want)
+	}
+	return out, want
+}
+
+// start begins a fresh piece for peer; a paroled peer holds it alone.
+func (p *Picker) start(piece int, peer PeerID, parole bool, out []Block, want int) ([]Block, int) {
+	pt := p.acquire(piece)
+	if parole {
+		pt.locked, pt.owner = true, peer
+	}
+	return p.take(pt, peer, out, want)
+}
+
+// take requests up to want unrequested blocks of pt from peer, in order.
+func (p *Picker) take(pt *partial, peer PeerID, out []Block, want int) ([]Block, int) {
+	u := p.hasUnreq(pt.piece)
+	size := p.PieceSize(pt.piece)
+	b := pt.hint
+	for ; b < pt.nblocks && want > 0 && pt.unrequested > 0; b++ {
+		if pt.recv[b] || pt.nreq[b] > 0 {
+			continue
+		}
+		p.request(pt, b, peer)
+		out = append(out, Block{Piece: pt.piece, Begin: b * p.blockSize, Length: p.blockLen(size, b)})
+		want--
+	}
+	pt.hint = b
+	p.fixUnreq(pt.piece, u)
+	return out, want
+}
