@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-
 	"github.com/shoal-p2p/shoal/peer"
 	"github.com/shoal-p2p/shoal/peer/storage"
 )
@@ -177,4 +176,3 @@ func writeRandom(path string, size int64) error {
 	}
 	return f.Close()
 }
-
