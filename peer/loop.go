@@ -191,10 +191,6 @@ func (t *torrent) tick(now time.Time) {
 	}
 	t.checkSeedGoal(now)
 	t.fillAll()
-	s := t.snapshot()
-	t.lastMu.Lock()
-	t.last = s
-	t.lastMu.Unlock()
 }
 
 func (t *torrent) transferring() bool {

@@ -129,6 +129,10 @@ func (t *torrent) onHave(c *peerConn, index uint32) {
 		t.pk.PeerBitfieldLost(&c.has)
 		t.pk.SeedJoined()
 		c.hasAll = true
+		if t.state == StateSeeding {
+			t.dropConn(c, errBothSeeds)
+			return
+		}
 	}
 	t.updateInterest(c)
 	t.fillRequests(c)
@@ -180,6 +184,10 @@ func (t *torrent) setPeerPieces(c *peerConn, bf bitfield.Bitfield) {
 		c.hasAll = true
 		c.has = bitfield.Bitfield{}
 		t.pk.SeedJoined()
+		if t.state == StateSeeding {
+			t.dropConn(c, errBothSeeds)
+			return
+		}
 	} else {
 		c.has = bf
 		t.pk.PeerBitfield(&c.has)

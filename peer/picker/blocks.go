@@ -146,8 +146,16 @@ func (p *Picker) Received(peer PeerID, b Block) Receipt {
 			cancel = append(cancel, r)
 		}
 	}
-	if !mine {
+	late := !mine
+	if late && !p.wanted(b.Piece) {
 		return Receipt{}
+	}
+	// A late block (our request timed out or was cancelled, and the peer
+	// had sent it already) is still taken when we need it: otherwise the
+	// bytes are wasted and fetched again.
+	u := p.hasUnreq(b.Piece)
+	if len(rs) == 0 {
+		pt.unrequested--
 	}
 	for _, r := range rs {
 		p.addOutstanding(r, -1)
@@ -168,6 +176,9 @@ func (p *Picker) Received(peer PeerID, b Block) Receipt {
 	}
 	if !known {
 		pt.contrib = append(pt.contrib, peer)
+	}
+	if late {
+		p.fixUnreq(b.Piece, u)
 	}
 	return Receipt{Wanted: true, Cancel: cancel, PieceComplete: pt.received == pt.nblocks}
 }

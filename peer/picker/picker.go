@@ -59,8 +59,10 @@ type Config struct {
 
 // Receipt tells the engine what an arrived block means.
 type Receipt struct {
-	// Wanted is false for a duplicate, unrequested (not outstanding at this
-	// peer) or already-had block: the engine counts it as wasted bytes.
+	// Wanted is false for a duplicate, an already-had block, or a block of a
+	// piece we have not started: the engine counts it as wasted bytes. A
+	// late block (its request was cancelled or timed out) that is still
+	// needed is taken.
 	Wanted bool
 	// Cancel lists the other peers that had this block outstanding; the
 	// engine sends them CANCEL. The picker has already forgotten those

@@ -302,8 +302,13 @@ func TestCancelledAndPeerGone(t *testing.T) {
 	if len(b) != 1 || b[0] != a[1] {
 		t.Fatalf("peer 2 got %v, want the cancelled %v", b, a[1])
 	}
-	if r := p.Received(1, a[1]); r.Wanted {
-		t.Fatal("block cancelled at peer 1 accepted from it")
+	// Peer 1 had sent a[1] before our cancel reached it: still needed, so
+	// it is taken, and peer 2's request for it is to be cancelled.
+	if r := p.Received(1, a[1]); !r.Wanted || len(r.Cancel) != 1 || r.Cancel[0] != 2 || p.Outstanding(2) != 0 {
+		t.Fatalf("late block: %+v, peer 2 outstanding %d", r, p.Outstanding(2))
+	}
+	if r := p.Received(2, a[1]); r.Wanted {
+		t.Fatal("a second copy of a received block was accepted")
 	}
 	p.Received(1, a[0])
 	p.PeerGone(1)
