@@ -106,7 +106,7 @@ func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
 }
 
 func (t *torrent) onHave(c *peerConn, index uint32) {
-	if t.info == nil {
+	if !t.piecesKnown(c) {
 		if len(c.rawHaves) < 1<<16 {
 			c.rawHaves = append(c.rawHaves, index)
 		}
@@ -138,13 +138,12 @@ func (t *torrent) onHave(c *peerConn, index uint32) {
 	t.fillRequests(c)
 }
 
+// onBitfield accepts a bitfield at any time, not only first: aria2c sends a
+// whole new bitfield instead of HAVE messages when that is shorter. A later
+// one adds to what we knew.
 func (t *torrent) onBitfield(c *peerConn, raw []byte) {
-	if c.gotBitfield {
-		t.protocolError(c, "second bitfield")
-		return
-	}
 	c.gotBitfield = true
-	if t.info == nil {
+	if !t.piecesKnown(c) {
 		c.rawBitfield = raw
 		return
 	}
@@ -158,11 +157,18 @@ func (t *torrent) onBitfield(c *peerConn, raw []byte) {
 
 func (t *torrent) onHaveAll(c *peerConn) {
 	c.gotBitfield = true
-	if t.info == nil {
+	if !t.piecesKnown(c) {
 		c.rawHaveAll = true
 		return
 	}
 	t.setPeerPieces(c, bitfield.Full(t.numPieces))
+}
+
+// piecesKnown reports whether a connection's piece set is sized: the info
+// is known and connGotInfo has run for it (not while checking existing
+// data). Until then what the peer says is kept raw and applied later.
+func (t *torrent) piecesKnown(c *peerConn) bool {
+	return c.hasAll || c.has.Len() == t.numPieces && t.numPieces > 0
 }
 
 // setPeerPieces replaces what we know a peer has (aria2 may send its
