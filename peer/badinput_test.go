@@ -175,3 +175,57 @@ func TestDiskFullStopsTorrent(t *testing.T) {
 		t.Fatalf("seed state %s", ss.State)
 	}
 }
+
+// aria2c sends a whole new bitfield instead of HAVE messages: a second
+// bitfield is an update, not a protocol error. The seed keeps the
+// connection and serves the peer.
+func TestRepeatedBitfieldAccepted(t *testing.T) {
+	seedDir := t.TempDir()
+	mi := makeTorrent(t, seedDir, "bf.bin", 10*32<<10, 32<<10)
+	seed := newTestClient(t, 52, func(c *Config) { c.DataDir = seedDir })
+	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, st, 30*time.Second)
+	nc, err := net.Dial("tcp", seed.ListenAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	wc, err := wire.Initiate(ctx, nc, st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'A', '2'}, Extensions: pp.NewPeerExtensionBytes(pp.ExtensionBitFast)})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := wire.NewWriter(wc)
+	for _, m := range []wire.Message{
+		{Type: pp.HaveNone},
+		{Type: pp.Bitfield, Bitfield: []byte{0x80, 0x00}},
+		{Type: pp.Bitfield, Bitfield: []byte{0xc0, 0x00}},
+		{Type: pp.Interested},
+		{Type: pp.Request, Index: 5, Begin: 0, Length: 16384},
+	} {
+		if err := w.WriteMessage(&m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	_ = wc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	r := wire.NewReader(wc, 1<<20)
+	for {
+		var m wire.Message
+		if err := r.ReadMessage(&m); err != nil {
+			t.Fatalf("seed hung up or went silent before serving the block: %v", err)
+		}
+		if m.Type == pp.Piece && !m.Keepalive {
+			if m.Index != 5 || len(m.Piece) != 16384 {
+				t.Fatalf("got piece %d len %d", m.Index, len(m.Piece))
+			}
+			return
+		}
+	}
+}

@@ -13,7 +13,8 @@ type candidate struct {
 	src      Source
 	failures int
 	nextTry  time.Time
-	encrypt  bool // retry with MSE: a plaintext attempt was refused
+	encrypt  bool   // retry with MSE: a plaintext attempt was refused
+	class    string // why proximity ranking chose it (for Stats)
 }
 
 // candidates is a torrent's address book of peers to dial, with backoff
@@ -44,16 +45,17 @@ func (cs *candidates) add(a netip.AddrPort, src Source) {
 	cs.order = append(cs.order, a)
 }
 
-// next returns the first candidate ready to dial that skip does not reject.
-func (cs *candidates) next(now time.Time, skip func(netip.AddrPort) bool) (*candidate, bool) {
+// ready lists the candidates that may be dialed now and skip does not reject.
+func (cs *candidates) ready(now time.Time, skip func(netip.AddrPort) bool) []netip.AddrPort {
+	var out []netip.AddrPort
 	for _, a := range cs.order {
 		c := cs.m[a]
 		if c == nil || now.Before(c.nextTry) || skip(a) {
 			continue
 		}
-		return c, true
+		out = append(out, a)
 	}
-	return nil, false
+	return out
 }
 
 // failed backs a candidate off exponentially; after 6 failures it is dropped.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-p2p/shoal/peer/choker"
 	"github.com/shoal-p2p/shoal/peer/wire"
+	"github.com/shoal-p2p/shoal/proximity"
 )
 
 // Config is a Client's configuration. The zero value plus a DataDir is a
@@ -60,6 +61,14 @@ type Config struct {
 
 	// AnnounceIP, when valid, is sent to trackers as our address.
 	AnnounceIP netip.Addr
+
+	// Locator maps addresses to autonomous systems for proximity-ordered
+	// connections (proximity.LoadFile, proximity.LoopbackTable); nil ranks
+	// by common IP prefix alone.
+	Locator proximity.Locator
+	// ProximityOff dials candidates in uniformly random order instead
+	// (for comparisons).
+	ProximityOff bool
 
 	// Logger receives structured logs; default slog.Default().
 	Logger *slog.Logger

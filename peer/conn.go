@@ -14,6 +14,7 @@ import (
 	"github.com/shoal-p2p/shoal/peer/picker"
 	"github.com/shoal-p2p/shoal/peer/storage"
 	"github.com/shoal-p2p/shoal/peer/wire"
+	"github.com/shoal-p2p/shoal/proximity"
 )
 
 const (
@@ -60,6 +61,9 @@ type peerConn struct {
 	lastRecv       time.Time
 	pexSent        map[netip.AddrPort]bool
 	metaPending    int // metadata pieces requested from it
+	asn            proximity.ASN
+	dist           proximity.Distance
+	class          string // why it was chosen: same-net, same-as, prefix, remote-quota
 }
 
 func (c *peerConn) fast() bool { return c.wc.Extensions.SupportsFast() }

@@ -24,14 +24,23 @@ func (t *torrent) connectMore(now time.Time) {
 	if t.paused || t.state == StateChecking || t.state == StateError || t.ctx.Err() != nil {
 		return
 	}
+	free := min(t.cfg.MaxHalfOpen-t.halfOpen, t.cfg.MaxConnsPerTorrent-len(t.conns)-t.halfOpen)
+	if free <= 0 {
+		return
+	}
 	self := t.cl.ListenAddr()
-	for t.halfOpen < t.cfg.MaxHalfOpen && len(t.conns)+t.halfOpen < t.cfg.MaxConnsPerTorrent {
-		c, ok := t.cands.next(now, func(a netip.AddrPort) bool {
-			return t.byAddr[a] != nil || t.banned[a.Addr()] || a == self
-		})
-		if !ok {
-			return
+	ready := t.cands.ready(now, func(a netip.AddrPort) bool {
+		return t.byAddr[a] != nil || t.banned[a.Addr()] || a == self
+	})
+	if len(ready) == 0 {
+		return
+	}
+	for _, r := range t.orderCandidates(ready, free) {
+		c := t.cands.m[r.Addr]
+		if c == nil {
+			continue
 		}
+		c.class = r.Class.String()
 		// Not again until this attempt ends and its backoff passes.
 		c.nextTry = now.Add(dialTimeout + 5*time.Second)
 		t.halfOpen++
@@ -140,6 +149,13 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 	}
 	if outgoing {
 		c.listenPort = addr.Port()
+		if cand := t.cands.m[addr]; cand != nil {
+			c.class = cand.class
+		}
+	}
+	c.asn, c.dist = t.classify(addr.Addr())
+	if c.class == "" {
+		c.class = classOf(c.dist)
 	}
 	t.conns[c.id] = c
 	t.byAddr[addr] = c

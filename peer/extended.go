@@ -54,6 +54,9 @@ func (t *torrent) onExtended(c *peerConn, m *wire.Message) {
 		if h.Port > 0 && h.Port < 65536 {
 			c.listenPort = uint16(h.Port)
 		}
+		if h.YourIP.IsValid() && !h.YourIP.IsUnspecified() {
+			t.yourIP = h.YourIP.Unmap()
+		}
 		t.metaPeerReady(c)
 	case extMetadataID:
 		mm, err := wire.DecodeMetadataMsg(m.ExtendedPayload)

@@ -65,7 +65,9 @@ type PeerStats struct {
 	UploadRate     float64
 	Downloaded     int64
 	Uploaded       int64
-	Outstanding    int // our requests in flight to it
+	ASN            uint32 // 0 when unknown
+	Proximity      string // why it was chosen: source and proximity class, e.g. "tracker, same-as"
+	Outstanding    int    // our requests in flight to it
 	QueueDepth     int
 	ConnectedFor   time.Duration
 }
@@ -185,6 +187,8 @@ func (t *torrent) snapshot() Stats {
 			UploadRate:     c.up.Rate(),
 			Downloaded:     c.down.Total(),
 			Uploaded:       c.up.Total(),
+			ASN:            uint32(c.asn),
+			Proximity:      proximityReason(c.source, c.class),
 			Outstanding:    len(c.outstanding),
 			QueueDepth:     c.pipe.Depth(),
 			ConnectedFor:   now.Sub(c.connectedAt),

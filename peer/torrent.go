@@ -198,6 +198,7 @@ type torrent struct {
 	checkpointing        bool
 	lastPEX              time.Time
 	pickBuf              []picker.Block
+	yourIP               netip.Addr // our address as peers report it (BEP 10 yourip)
 }
 
 type pieceBuf struct {
