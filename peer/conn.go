@@ -60,6 +60,7 @@ type peerConn struct {
 	paroled        bool            // on parole after a hash failure
 	lastRecv       time.Time
 	pexSent        map[netip.AddrPort]bool
+	nextPEX        time.Time
 	metaPending    int // metadata pieces requested from it
 	asn            proximity.ASN
 	dist           proximity.Distance

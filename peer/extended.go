@@ -16,6 +16,7 @@ const (
 	maxMetadataSize = 16 << 20
 	metaTimeout     = 20 * time.Second
 	pexInterval     = 60 * time.Second
+	pexFirstDelay   = 2 * time.Second // first PEX after a connection's extension handshake
 	pexMaxPerMsg    = 50
 )
 
@@ -54,6 +55,7 @@ func (t *torrent) onExtended(c *peerConn, m *wire.Message) {
 		if h.Port > 0 && h.Port < 65536 {
 			c.listenPort = uint16(h.Port)
 		}
+		c.nextPEX = time.Now().Add(pexFirstDelay)
 		if h.YourIP.IsValid() && !h.YourIP.IsUnspecified() {
 			t.yourIP = h.YourIP.Unmap()
 		}
@@ -66,7 +68,7 @@ func (t *torrent) onExtended(c *peerConn, m *wire.Message) {
 		}
 		t.onMetadataMsg(c, mm)
 	case extPexID:
-		if t.cfg.DisablePEX {
+		if t.cfg.DisablePEX || t.private() {
 			return
 		}
 		px, err := wire.DecodePex(m.ExtendedPayload)
@@ -254,20 +256,27 @@ func (t *torrent) pexAddr(c *peerConn) (netip.AddrPort, bool) {
 	return netip.AddrPortFrom(c.addr.Addr(), c.listenPort), true
 }
 
-func (t *torrent) sendPEX() {
-	if t.cfg.DisablePEX || (t.info != nil && t.info.Private != nil && *t.info.Private) {
+// sendPEX sends each connection that speaks ut_pex what changed in our
+// peer set since its last message: the first shortly after its extension
+// handshake, then at most once a minute (BEP 11).
+func (t *torrent) sendPEX(now time.Time) {
+	if t.cfg.DisablePEX || t.private() {
 		return
 	}
-	current := map[netip.AddrPort]bool{}
+	var current map[netip.AddrPort]bool
 	for _, c := range t.conns {
-		if a, ok := t.pexAddr(c); ok {
-			current[a] = true
-		}
-	}
-	for _, c := range t.conns {
-		if c.ext.M["ut_pex"] <= 0 {
+		if c.ext.M["ut_pex"] <= 0 || now.Before(c.nextPEX) {
 			continue
 		}
+		if current == nil {
+			current = map[netip.AddrPort]bool{}
+			for _, o := range t.conns {
+				if a, ok := t.pexAddr(o); ok {
+					current[a] = true
+				}
+			}
+		}
+		c.nextPEX = now.Add(pexInterval)
 		if c.pexSent == nil {
 			c.pexSent = map[netip.AddrPort]bool{}
 		}
@@ -295,4 +304,9 @@ func (t *torrent) sendPEX() {
 			}
 		}
 	}
+}
+
+// private: BEP 27 torrents get peers from trackers only (no PEX, no DHT).
+func (t *torrent) private() bool {
+	return t.info != nil && t.info.Private != nil && *t.info.Private
 }

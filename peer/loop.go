@@ -182,10 +182,7 @@ func (t *torrent) tick(now time.Time) {
 	t.retryBacklog()
 	t.metaTick(now)
 	t.connectMore(now)
-	if now.Sub(t.lastPEX) >= pexInterval {
-		t.lastPEX = now
-		t.sendPEX()
-	}
+	t.sendPEX(now)
 	if t.pk != nil && t.state != StateChecking && !t.checkpointing && now.Sub(t.lastCheckpoint) >= t.cfg.ResumeInterval {
 		t.checkpointAsync(now)
 	}

@@ -196,7 +196,6 @@ type torrent struct {
 	downloadedAtComplete int64
 	lastCheckpoint       time.Time
 	checkpointing        bool
-	lastPEX              time.Time
 	pickBuf              []picker.Block
 	yourIP               netip.Addr // our address as peers report it (BEP 10 yourip)
 }
