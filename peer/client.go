@@ -14,6 +14,7 @@ import (
 
 	pp "github.com/anacrolix/torrent/peer_protocol"
 
+	"github.com/shoal-p2p/shoal/peer/webseed"
 	"github.com/shoal-p2p/shoal/peer/wire"
 )
 
@@ -29,6 +30,7 @@ type Client struct {
 	bindIP    netip.Addr // source address of outgoing connections, if set
 	upLimit   *rate.Limiter
 	downLimit *rate.Limiter
+	webseeds  *webseed.Client
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -52,6 +54,7 @@ func NewClient(cfg Config) (*Client, error) {
 		ctx:       ctx,
 		cancel:    cancel,
 		torrents:  map[[20]byte]*Torrent{},
+		webseeds:  webseed.NewClient(defaultSeedPerHost, 2*time.Minute, Version),
 	}
 	if host, _, err := net.SplitHostPort(cfg.ListenAddr); err == nil && host != "" {
 		ip, err := netip.ParseAddr(host)
@@ -261,6 +264,7 @@ func (c *Client) Close() error {
 		c.ln.Close()
 	}
 	c.wg.Wait()
+	c.webseeds.Close()
 	return nil
 }
 

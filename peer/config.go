@@ -66,6 +66,16 @@ type Config struct {
 	// connections (proximity.LoadFile, proximity.LoopbackTable); nil ranks
 	// by common IP prefix alone.
 	Locator proximity.Locator
+	// SeedServers says when BEP 19 web seeds (seed servers) are used:
+	// fallback (default), off, or always.
+	SeedServers SeedServerMode
+	// SeedServerMinRate (bytes/s): when the swarm delivers less than this for
+	// SeedServerGrace, seed servers fill in. 0 disables the floor.
+	SeedServerMinRate int64
+	// SeedServerGrace is how long pieces must be unservable by peers (or the
+	// rate under the floor) before seed servers are asked (default 3 s).
+	SeedServerGrace time.Duration
+
 	// ProximityOff dials candidates in uniformly random order instead
 	// (for comparisons).
 	ProximityOff bool

@@ -161,6 +161,7 @@ func (t *torrent) onVerified(bf bitfield.Bitfield, err error) {
 	if t.paused {
 		t.state = StatePaused
 	}
+	t.initSeedServers()
 	for _, c := range t.conns {
 		t.connGotInfo(c)
 	}
@@ -168,6 +169,7 @@ func (t *torrent) onVerified(bf bitfield.Bitfield, err error) {
 		t.onComplete()
 	}
 	t.connectMore(time.Now())
+	t.seedServerTick(time.Now())
 }
 
 func (t *torrent) tick(now time.Time) {
@@ -187,6 +189,7 @@ func (t *torrent) tick(now time.Time) {
 		t.checkpointAsync(now)
 	}
 	t.checkSeedGoal(now)
+	t.seedServerTick(now)
 	t.fillAll()
 }
 

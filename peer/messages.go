@@ -267,17 +267,25 @@ func (t *torrent) onBlock(c *peerConn, m *wire.Message) {
 		t.wasted += int64(b.Length)
 		return
 	}
-	rc := t.pk.Received(c.id, b)
-	if !rc.Wanted {
+	if !t.acceptBlock(c.id, b, m.Piece) {
 		t.wasted += int64(b.Length)
-		t.fillRequests(c)
-		return
+	}
+	t.fillRequests(c)
+}
+
+// acceptBlock files a block from a peer or a seed server into its piece,
+// cancels duplicates elsewhere, and submits the piece for hashing when it
+// is complete. It reports whether the block was wanted.
+func (t *torrent) acceptBlock(from picker.PeerID, b picker.Block, data []byte) bool {
+	rc := t.pk.Received(from, b)
+	if !rc.Wanted {
+		return false
 	}
 	for _, id := range rc.Cancel {
 		if oc := t.conns[id]; oc != nil {
 			if _, ok := oc.outstanding[b]; ok {
 				delete(oc.outstanding, b)
-				oc.send(wire.Message{Type: pp.Cancel, Index: m.Index, Begin: m.Begin, Length: uint32(b.Length)})
+				oc.send(wire.Message{Type: pp.Cancel, Index: uint32(b.Piece), Begin: uint32(b.Begin), Length: uint32(b.Length)})
 			}
 		}
 	}
@@ -286,16 +294,16 @@ func (t *torrent) onBlock(c *peerConn, m *wire.Message) {
 		pb = &pieceBuf{data: t.allocPiece(t.pk.PieceSize(b.Piece)), from: make([]picker.PeerID, t.pk.BlocksIn(b.Piece))}
 		t.bufs[b.Piece] = pb
 	}
-	copy(pb.data[b.Begin:], m.Piece)
+	copy(pb.data[b.Begin:], data)
 	pb.got += b.Length
 	if bi := blockIndex(b.Begin); bi < len(pb.from) {
-		pb.from[bi] = c.id
+		pb.from[bi] = from
 	}
 	if rc.PieceComplete {
 		delete(t.bufs, b.Piece)
 		t.submitPiece(b.Piece, pb)
 	}
-	t.fillRequests(c)
+	return true
 }
 
 // allocPiece reuses buffers of the standard piece length.

@@ -175,6 +175,10 @@ func (t *torrent) hashFailed(i int, pb *pieceBuf) {
 	t.recordFailedBlocks(i, pb)
 	t.pk.HashFailed(i)
 	for _, id := range contributors {
+		if s := t.seedServer(id); s != nil {
+			t.seedServerFailed(s, len(contributors) == 1)
+			continue
+		}
 		c := t.conns[id]
 		if c == nil {
 			continue

@@ -30,6 +30,8 @@ type Stats struct {
 	ETA                      time.Duration // -1 when unknown
 	Ratio                    float64
 
+	FallbackReason  string // why seed servers are being used now ("" when they are not)
+	SeedServers     []SeedServerStats
 	Peers           []PeerStats
 	ConnectedSeeds  int
 	KnownPeers      int // candidates in the address book
@@ -213,6 +215,8 @@ func (t *torrent) snapshot() Stats {
 		s.Peers = append(s.Peers, ps)
 	}
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Addr.String() < s.Peers[j].Addr.String() })
+	s.FallbackReason = t.fallbackReason
+	s.SeedServers = t.seedServerStats(now)
 	for _, ts := range t.trackers {
 		s.Trackers = append(s.Trackers, TrackerStats{
 			URL: ts.url, Status: ts.status, LastError: ts.lastErr, Seeders: ts.seeders,

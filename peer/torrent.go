@@ -19,6 +19,7 @@ import (
 	"github.com/shoal-p2p/shoal/peer/choker"
 	"github.com/shoal-p2p/shoal/peer/picker"
 	"github.com/shoal-p2p/shoal/peer/storage"
+	"github.com/shoal-p2p/shoal/peer/webseed"
 )
 
 // State is a torrent's lifecycle state.
@@ -198,6 +199,11 @@ type torrent struct {
 	checkpointing        bool
 	pickBuf              []picker.Block
 	yourIP               netip.Addr // our address as peers report it (BEP 10 yourip)
+	seeds                []*seedServer
+	seedLayout           *webseed.Layout
+	fallbackReason       string
+	stuckSince           time.Time // since when some wanted pieces have no serving peer
+	slowSince            time.Time // since when the swarm rate is under the floor
 }
 
 type pieceBuf struct {

@@ -90,6 +90,7 @@ type jsonEvent struct {
 	Uploaded     int64   `json:"uploaded"`
 	FromPeers    int64   `json:"bytes_from_peers"`
 	FromSeeds    int64   `json:"bytes_from_seed_servers"`
+	Fallback     string  `json:"seed_server_fallback,omitempty"` // why seed servers are in use
 	Wasted       int64   `json:"wasted_bytes"`
 	HashFailures int     `json:"hash_failures"`
 	Peers        int     `json:"peers"`
@@ -135,7 +136,7 @@ func (r *reporter) event(name string, s peer.Stats) {
 		Event: name, Time: time.Now().UTC().Format(time.RFC3339Nano), InfoHash: s.InfoHash, Name: s.Name,
 		State: string(s.State), Progress: s.Progress, Completed: s.Completed, Total: s.TotalLength,
 		DownloadRate: s.DownloadRate, UploadRate: s.UploadRate, Downloaded: s.Downloaded, Uploaded: s.Uploaded,
-		FromPeers: s.FromPeers, FromSeeds: s.FromSeeds, Wasted: s.Wasted, HashFailures: s.HashFailures,
+		FromPeers: s.FromPeers, FromSeeds: s.FromSeeds, Fallback: s.FallbackReason, Wasted: s.Wasted, HashFailures: s.HashFailures,
 		Peers: len(s.Peers), Seeds: s.ConnectedSeeds, ETASeconds: eta, Error: s.Err,
 	})
 }
@@ -151,7 +152,14 @@ func progressLine(s peer.Stats) string {
 	if !s.HaveInfo {
 		return fmt.Sprintf("%s: fetching metadata, %d peers", s.Name, len(s.Peers))
 	}
-	return fmt.Sprintf("%s %5.1f%% %s/%s ↓%s ↑%s ETA %s peers %d (%d seeds) [%s]",
+	line := fmt.Sprintf("%s %5.1f%% %s/%s ↓%s ↑%s ETA %s peers %d (%d seeds) [%s]",
 		s.Name, 100*s.Progress, humanBytes(s.Completed), humanBytes(s.TotalLength),
 		humanRate(s.DownloadRate), humanRate(s.UploadRate), humanETA(s.ETA), len(s.Peers), s.ConnectedSeeds, s.State)
+	if s.FromSeeds > 0 || s.FallbackReason != "" {
+		line += fmt.Sprintf(" seed servers %s", humanBytes(s.FromSeeds))
+		if s.FallbackReason != "" {
+			line += " (" + s.FallbackReason + ")"
+		}
+	}
+	return line
 }

@@ -24,6 +24,7 @@ type transferFlags struct {
 	seedRatio                         float64
 	seedTime                          time.Duration
 	asJSON, noTrackers, noPEX         bool
+	seedServers, seedServerMinRate    string
 }
 
 func (f *transferFlags) register(cmd *cobra.Command) {
@@ -40,6 +41,8 @@ func (f *transferFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
 	fs.BoolVar(&f.noPEX, "no-pex", false, "disable peer exchange (BEP 11)")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error (logs go to stderr)")
+	fs.StringVar(&f.seedServers, "seed-servers", "fallback", "use BEP 19 seed servers (web seeds): off, fallback (only what peers cannot serve), always")
+	fs.StringVar(&f.seedServerMinRate, "seed-server-min-rate", "", "also use seed servers while peers deliver less than this, e.g. 1MiB")
 }
 
 func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
@@ -59,6 +62,14 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return peer.Config{}, usagef("--log-level %q: %v", f.logLevel, err)
 	}
+	ssMode, err := peer.ParseSeedServerMode(f.seedServers)
+	if err != nil {
+		return peer.Config{}, usagef("--seed-servers: %v", err)
+	}
+	ssRate, err := parseSize(f.seedServerMinRate)
+	if err != nil {
+		return peer.Config{}, usagef("--seed-server-min-rate %q: %v", f.seedServerMinRate, err)
+	}
 	if f.maxConns <= 0 {
 		return peer.Config{}, usagef("--max-conns must be positive, not %d", f.maxConns)
 	}
@@ -71,6 +82,8 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 		MaxConnsPerTorrent: f.maxConns,
 		DisableTrackers:    f.noTrackers,
 		DisablePEX:         f.noPEX,
+		SeedServers:        ssMode,
+		SeedServerMinRate:  ssRate,
 		Logger:             slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }

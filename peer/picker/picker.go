@@ -342,3 +342,22 @@ func (p *Picker) addOutstanding(id PeerID, d int) {
 func (p *Picker) Outstanding(peer PeerID) int {
 	return p.peers[peer].outstanding
 }
+
+// Pickable reports whether Pick could give peer blocks of piece now: the
+// piece is wanted, not held alone by another (paroled) peer, and has a
+// block neither received nor requested — or we are in endgame, where
+// duplicates are allowed.
+func (p *Picker) Pickable(piece int, peer PeerID) bool {
+	p.check(piece)
+	if !p.wanted(piece) {
+		return false
+	}
+	pt := p.parts[piece]
+	if pt == nil {
+		return true
+	}
+	if pt.locked && pt.owner != peer {
+		return false
+	}
+	return pt.unrequested > 0 || p.InEndgame()
+}

@@ -442,3 +442,27 @@ func TestPanicsOnProgrammerErrors(t *testing.T) {
 		}()
 	}
 }
+
+func TestPickable(t *testing.T) {
+	p := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1})
+	p.SeedJoined()
+	if !p.Pickable(0, 1) || !p.Pickable(1, 1) {
+		t.Fatal("fresh pieces not pickable")
+	}
+	got := p.Pick(1, nil, 2, nil) // both blocks of one piece
+	piece := got[0].Piece
+	if p.Pickable(piece, 2) {
+		t.Fatal("fully requested piece pickable outside endgame")
+	}
+	p.MarkHave(1 - piece)
+	if !p.InEndgame() || !p.Pickable(piece, 2) {
+		t.Fatal("endgame piece not pickable for a second peer")
+	}
+	for _, b := range got {
+		p.Received(1, b)
+	}
+	p.MarkHave(piece)
+	if p.Pickable(piece, 2) {
+		t.Fatal("had piece pickable")
+	}
+}

@@ -1,0 +1,169 @@
+package peer
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anacrolix/torrent/metainfo"
+)
+
+// withWebSeed returns a copy of mi that lists url as a BEP 19 web seed.
+func withWebSeed(mi *metainfo.MetaInfo, urls ...string) *metainfo.MetaInfo {
+	c := *mi
+	c.UrlList = append(metainfo.UrlList(nil), urls...)
+	return &c
+}
+
+// fileServer serves dir over HTTP on loopback (Go's server answers Range).
+func fileServer(t *testing.T, dir string, mangle func(http.Handler) http.Handler) string {
+	t.Helper()
+	var h http.Handler = http.FileServer(http.Dir(dir))
+	if mangle != nil {
+		h = mangle(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/"
+}
+
+// With no peers at all, a torrent downloads entirely from a seed server.
+func TestSeedServerOnly(t *testing.T) {
+	seedDir := t.TempDir()
+	mi := makeTorrent(t, seedDir, "ws.bin", 6<<20+999, 64<<10)
+	leech := newTestClient(t, 110, nil)
+	lt, err := leech.Add(context.Background(), withWebSeed(mi, fileServer(t, seedDir, nil)), AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, lt, time.Minute)
+	sameFile(t, filepath.Join(seedDir, "ws.bin"), filepath.Join(lt.t.dataDir, "ws.bin"))
+	s := lt.Stats()
+	if s.FromSeeds < s.TotalLength || s.FromPeers != 0 {
+		t.Fatalf("bytes by source: seeds %d peers %d, size %d", s.FromSeeds, s.FromPeers, s.TotalLength)
+	}
+}
+
+// A peer that has the first half and a seed server: the server serves the
+// half the swarm cannot (plus at most a few endgame pieces), the peer the rest.
+func TestSeedServerServesOnlyWhatSwarmCannot(t *testing.T) {
+	seedDir, halfDir := t.TempDir(), t.TempDir()
+	const size, pl = 8 << 20, 64 << 10
+	mi := makeTorrent(t, seedDir, "half.bin", size, pl)
+	full, _ := os.ReadFile(filepath.Join(seedDir, "half.bin"))
+	if err := os.WriteFile(filepath.Join(halfDir, "half.bin"), full[:size/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	partial := newTestClient(t, 111, func(c *Config) { c.DataDir = halfDir; c.SeedServers = SeedServersOff })
+	pt, err := partial.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for pt.Stats().State != StateDownloading {
+		if time.Now().After(deadline) {
+			t.Fatalf("partial peer state %s", pt.Stats().State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	leech := newTestClient(t, 112, func(c *Config) { c.SeedServerGrace = time.Second })
+	lt, err := leech.Add(context.Background(), withWebSeed(mi, fileServer(t, seedDir, nil)), AddOptions{Peers: []string{partial.ListenAddr().String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, lt, time.Minute)
+	sameFile(t, filepath.Join(seedDir, "half.bin"), filepath.Join(lt.t.dataDir, "half.bin"))
+	s := lt.Stats()
+	slack := int64(8 * pl) // endgame duplicates of the last pieces
+	if s.FromSeeds < size/2 || s.FromSeeds > size/2+slack {
+		t.Fatalf("seed server served %d bytes; the swarm lacked %d", s.FromSeeds, size/2)
+	}
+	if s.FromPeers < size/2-slack {
+		t.Fatalf("peers served %d bytes; they had %d", s.FromPeers, size/2)
+	}
+	t.Logf("from seed server %d, from peers %d", s.FromSeeds, s.FromPeers)
+}
+
+// A seed server that is down does not stop a download the swarm can serve.
+func TestSeedServerDown(t *testing.T) {
+	seedDir := t.TempDir()
+	mi := makeTorrent(t, seedDir, "down.bin", 2<<20, 64<<10)
+	seed := newTestClient(t, 113, func(c *Config) { c.DataDir = seedDir })
+	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, st, 30*time.Second)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String() + "/"
+	l.Close() // nothing listens there now
+	leech := newTestClient(t, 114, func(c *Config) { c.SeedServers = SeedServersAlways })
+	lt, err := leech.Add(context.Background(), withWebSeed(mi, dead), AddOptions{Peers: []string{seed.ListenAddr().String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, lt, time.Minute)
+	sameFile(t, filepath.Join(seedDir, "down.bin"), filepath.Join(lt.t.dataDir, "down.bin"))
+	if s := lt.Stats(); s.FromSeeds != 0 || len(s.SeedServers) != 1 || s.SeedServers[0].LastError == "" {
+		t.Fatalf("stats %+v / %+v", s.FromSeeds, s.SeedServers)
+	}
+}
+
+// Seed servers that serve corrupt bytes, or ignore Range requests, are
+// dropped with a reason; the file still ends correct from the peer.
+func TestBadSeedServersDropped(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		mangle       func(http.Handler) http.Handler
+	}{
+		{"corrupt", "hash check", func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(&flipWriter{ResponseWriter: w}, r) })
+		}},
+		{"no range", "Range", func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { r.Header.Del("Range"); h.ServeHTTP(w, r) })
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			seedDir := t.TempDir()
+			mi := makeTorrent(t, seedDir, "bad.bin", 2<<20, 64<<10)
+			seed := newTestClient(t, 115+2*i, func(c *Config) { c.DataDir = seedDir; c.UploadRate = 1 << 20 })
+			st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitComplete(t, st, 30*time.Second)
+			leech := newTestClient(t, 116+2*i, func(c *Config) { c.SeedServers = SeedServersAlways })
+			lt, err := leech.Add(context.Background(), withWebSeed(mi, fileServer(t, seedDir, tc.mangle)), AddOptions{Peers: []string{seed.ListenAddr().String()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitComplete(t, lt, time.Minute)
+			sameFile(t, filepath.Join(seedDir, "bad.bin"), filepath.Join(lt.t.dataDir, "bad.bin"))
+			s := lt.Stats()
+			if len(s.SeedServers) != 1 || s.SeedServers[0].State != "dropped" || !strings.Contains(s.SeedServers[0].Reason, tc.reason) {
+				t.Fatalf("seed server %+v: want dropped mentioning %q", s.SeedServers, tc.reason)
+			}
+		})
+	}
+}
+
+// flipWriter corrupts every byte of a response body.
+type flipWriter struct{ http.ResponseWriter }
+
+func (w *flipWriter) Write(p []byte) (int, error) {
+	q := make([]byte, len(p))
+	for i, b := range p {
+		q[i] = b ^ 0xa5
+	}
+	return w.ResponseWriter.Write(q)
+}

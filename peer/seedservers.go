@@ -1,0 +1,339 @@
+package peer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shoal-p2p/shoal/peer/bitfield"
+	"github.com/shoal-p2p/shoal/peer/picker"
+	"github.com/shoal-p2p/shoal/peer/webseed"
+)
+
+// Seed-server fallback (DESIGN.md §4): peers first. A seed server (BEP 19
+// web seed) is asked for a run of pieces only when no connected peer can
+// serve them (no holder, or every holder chokes us) for a grace time, when
+// the swarm rate stays under a floor, or to finish the last pieces
+// (endgame). Its data is hash-checked like any peer's; a server that
+// serves bad data or ignores Range requests is dropped.
+
+// SeedServerMode says when seed servers are used.
+type SeedServerMode int
+
+// Seed-server modes.
+const (
+	SeedServersFallback SeedServerMode = iota // only what the swarm cannot serve (default)
+	SeedServersOff                            // never
+	SeedServersAlways                         // like any peer, all the time
+)
+
+// ParseSeedServerMode reads "off", "fallback" or "always".
+func ParseSeedServerMode(s string) (SeedServerMode, error) {
+	switch s {
+	case "fallback", "":
+		return SeedServersFallback, nil
+	case "off":
+		return SeedServersOff, nil
+	case "always":
+		return SeedServersAlways, nil
+	}
+	return 0, fmt.Errorf("seed-server mode %q: want off, fallback or always", s)
+}
+
+func (m SeedServerMode) String() string {
+	return [...]string{"fallback", "off", "always"}[m]
+}
+
+const (
+	seedServerIDBase   = picker.PeerID(1 << 30) // pseudo peer IDs of seed servers in the picker
+	seedSpanBytes      = 4 << 20                // bytes per Range request (whole pieces)
+	seedMaxFails       = 8                      // consecutive failures before a server is dropped
+	seedMaxBadPieces   = 2                      // failed pieces it shared in before it is dropped
+	defaultSeedGrace   = 3 * time.Second
+	defaultSeedPerHost = 2
+)
+
+type seedServer struct {
+	url      string
+	id       picker.PeerID
+	inflight int
+	bytes    int64
+	fails    int // consecutive request failures
+	bad      int // failed pieces it contributed to
+	nextTry  time.Time
+	lastErr  string
+	dropped  string // reason, once dropped
+}
+
+func (t *torrent) initSeedServers() {
+	if t.cfg.SeedServers == SeedServersOff || len(t.spec.WebSeeds) == 0 || t.seedLayout != nil {
+		return
+	}
+	t.seedLayout = webseed.NewLayout(t.info)
+	for i, u := range t.spec.WebSeeds {
+		t.seeds = append(t.seeds, &seedServer{url: u, id: seedServerIDBase + picker.PeerID(i)})
+	}
+}
+
+func (t *torrent) seedServer(id picker.PeerID) *seedServer {
+	if id < seedServerIDBase || int(id-seedServerIDBase) >= len(t.seeds) {
+		return nil
+	}
+	return t.seeds[id-seedServerIDBase]
+}
+
+// fallbackNeed decides whether seed servers should work now, which pieces
+// they may take, and why.
+func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reason string) {
+	if t.cfg.SeedServers == SeedServersAlways {
+		return nil, "always on"
+	}
+	if t.pk.InEndgame() {
+		return nil, "finishing the last pieces"
+	}
+	if floor := t.cfg.SeedServerMinRate; floor > 0 {
+		var rate float64
+		for _, c := range t.conns {
+			rate += c.down.Rate()
+		}
+		if rate < float64(floor) {
+			if t.slowSince.IsZero() {
+				t.slowSince = now
+			}
+			if now.Sub(t.slowSince) >= t.seedGrace() {
+				return nil, fmt.Sprintf("swarm rate %.0f B/s under the %d B/s floor", rate, floor)
+			}
+		} else {
+			t.slowSince = time.Time{}
+		}
+	}
+	// Pieces no connected peer can serve: no holder, or every holder chokes us.
+	unservable := bitfield.New(t.numPieces)
+	noHolder := true
+	for i := 0; i < t.numPieces; i++ {
+		if !t.pk.Wanted(i) {
+			continue
+		}
+		held, open := false, false
+		for _, c := range t.conns {
+			if t.peerHas(c, i) {
+				held = true
+				if !c.peerChoking || c.allowedForUs[uint32(i)] {
+					open = true
+					break
+				}
+			}
+		}
+		if !open {
+			unservable.Set(i)
+			if held {
+				noHolder = false
+			}
+		}
+	}
+	if unservable.None() {
+		t.stuckSince = time.Time{}
+		return nil, ""
+	}
+	if t.stuckSince.IsZero() {
+		t.stuckSince = now
+	}
+	// With no peer, no dial under way, no candidate and no tracker there is
+	// nobody to wait for.
+	alone := len(t.conns) == 0 && t.halfOpen == 0 && t.cands.len() == 0 && len(t.trackers) == 0
+	if !alone && now.Sub(t.stuckSince) < t.seedGrace() {
+		return nil, ""
+	}
+	if noHolder {
+		return &unservable, fmt.Sprintf("%d pieces no connected peer has", unservable.Count())
+	}
+	return &unservable, fmt.Sprintf("%d pieces only choking peers have", unservable.Count())
+}
+
+func (t *torrent) seedGrace() time.Duration {
+	if t.cfg.SeedServerGrace > 0 {
+		return t.cfg.SeedServerGrace
+	}
+	return defaultSeedGrace
+}
+
+// seedServerTick hands runs of pieces to idle seed servers when the
+// fallback is needed.
+func (t *torrent) seedServerTick(now time.Time) {
+	if len(t.seeds) == 0 || t.state != StateDownloading || t.pk == nil {
+		t.fallbackReason = ""
+		return
+	}
+	eligible, reason := t.fallbackNeed(now)
+	t.fallbackReason = reason
+	if reason == "" || t.backpressured() {
+		return
+	}
+	for _, s := range t.seeds {
+		for s.dropped == "" && !now.Before(s.nextTry) && s.inflight < defaultSeedPerHost {
+			if !t.seedFetch(s, eligible) {
+				break
+			}
+		}
+	}
+}
+
+// seedFetch picks a contiguous run of pieces for s and fetches it.
+func (t *torrent) seedFetch(s *seedServer, eligible *bitfield.Bitfield) bool {
+	run := t.seedRun(s, eligible)
+	if run == nil {
+		return false
+	}
+	blocks := t.pk.Pick(s.id, run, seedSpanBytes/16384+1, nil)
+	if len(blocks) == 0 {
+		return false
+	}
+	s.inflight++
+	ranges := mergeBlocks(blocks, t.info.PieceLength)
+	ctx := t.ctx
+	client := t.cl.webseeds
+	layout := t.seedLayout
+	go func() {
+		datas := make([][]byte, len(ranges))
+		var err error
+		for i, r := range ranges {
+			datas[i] = make([]byte, r.length)
+			if err = client.Fetch(ctx, s.url, layout, r.off, datas[i]); err != nil {
+				break
+			}
+		}
+		t.post(event{kind: evCmd, fn: func(tt *torrent) { tt.onSeedData(s, blocks, ranges, datas, err) }})
+	}()
+	return true
+}
+
+// seedRun chooses up to seedSpanBytes of consecutive pieces that s may
+// fetch: eligible (nil = any wanted), not had, and with blocks left to
+// request. It starts at a random eligible piece so that several servers
+// (and requests) spread out.
+func (t *torrent) seedRun(s *seedServer, eligible *bitfield.Bitfield) *bitfield.Bitfield {
+	ok := func(i int) bool {
+		return t.pk.Wanted(i) && (eligible == nil || eligible.Has(i)) && t.pk.Pickable(i, s.id)
+	}
+	var cands []int
+	for i := 0; i < t.numPieces; i++ {
+		if ok(i) && (i == 0 || !ok(i-1)) {
+			cands = append(cands, i) // the start of each eligible run
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	start := cands[t.rng.IntN(len(cands))]
+	run := bitfield.New(t.numPieces)
+	maxPieces := max(1, int(seedSpanBytes/t.info.PieceLength))
+	for i := start; i < t.numPieces && i < start+maxPieces && ok(i); i++ {
+		run.Set(i)
+	}
+	return &run
+}
+
+type byteRange struct {
+	off, length int64
+	first, n    int // blocks[first:first+n]
+}
+
+// mergeBlocks groups blocks into contiguous torrent byte ranges.
+func mergeBlocks(blocks []picker.Block, pieceLen int64) []byteRange {
+	var out []byteRange
+	for i, b := range blocks {
+		off := int64(b.Piece)*pieceLen + int64(b.Begin)
+		if n := len(out); n > 0 && out[n-1].off+out[n-1].length == off {
+			out[n-1].length += int64(b.Length)
+			out[n-1].n++
+			continue
+		}
+		out = append(out, byteRange{off: off, length: int64(b.Length), first: i, n: 1})
+	}
+	return out
+}
+
+func (t *torrent) onSeedData(s *seedServer, blocks []picker.Block, ranges []byteRange, datas [][]byte, err error) {
+	s.inflight--
+	if t.pk == nil {
+		return
+	}
+	if err != nil {
+		for _, b := range blocks {
+			t.pk.Cancelled(s.id, b)
+		}
+		if t.ctx.Err() != nil {
+			return
+		}
+		s.fails++
+		s.lastErr = err.Error()
+		backoff := min(time.Second<<min(s.fails, 6), time.Minute)
+		s.nextTry = time.Now().Add(backoff)
+		t.log.Warn("seed server request failed", "url", s.url, "err", err, "retry in", backoff)
+		switch {
+		case errors.Is(err, webseed.ErrNoRange):
+			t.dropSeedServer(s, "it does not answer Range requests")
+		case s.fails >= seedMaxFails:
+			t.dropSeedServer(s, fmt.Sprintf("%d requests in a row failed, last: %v", s.fails, err))
+		}
+		return
+	}
+	s.fails = 0
+	for i, r := range ranges {
+		pos := 0
+		for _, b := range blocks[r.first : r.first+r.n] {
+			data := datas[i][pos : pos+b.Length]
+			pos += b.Length
+			if t.acceptBlock(s.id, b, data) {
+				s.bytes += int64(b.Length)
+				t.webseedBytes += int64(b.Length)
+			} else {
+				t.wasted += int64(b.Length)
+			}
+		}
+	}
+	t.seedServerTick(time.Now())
+}
+
+func (t *torrent) dropSeedServer(s *seedServer, why string) {
+	if s.dropped != "" {
+		return
+	}
+	s.dropped = why
+	t.pk.PeerGone(s.id)
+	t.log.Warn("dropped seed server", "url", s.url, "why", why)
+}
+
+// seedServerFailed blames a seed server for a piece that failed its hash.
+func (t *torrent) seedServerFailed(s *seedServer, sole bool) {
+	s.bad++
+	if sole || s.bad >= seedMaxBadPieces {
+		t.dropSeedServer(s, "it served data that failed the hash check")
+	}
+}
+
+// SeedServerStats is one seed server's status.
+type SeedServerStats struct {
+	URL       string
+	State     string // "idle", "fetching", "backoff", "dropped"
+	Reason    string // why it was dropped
+	Bytes     int64
+	LastError string
+}
+
+func (t *torrent) seedServerStats(now time.Time) []SeedServerStats {
+	var out []SeedServerStats
+	for _, s := range t.seeds {
+		st := SeedServerStats{URL: s.url, Bytes: s.bytes, LastError: s.lastErr, Reason: s.dropped, State: "idle"}
+		switch {
+		case s.dropped != "":
+			st.State = "dropped"
+		case s.inflight > 0:
+			st.State = "fetching"
+		case now.Before(s.nextTry):
+			st.State = "backoff"
+		}
+		out = append(out, st)
+	}
+	return out
+}
