@@ -14,6 +14,7 @@ import (
 	"github.com/anacrolix/torrent/bencode"
 	pp "github.com/anacrolix/torrent/peer_protocol"
 
+	"github.com/shoal-p2p/shoal/peer/storage"
 	"github.com/shoal-p2p/shoal/peer/wire"
 )
 
@@ -227,5 +228,43 @@ func TestRepeatedBitfieldAccepted(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+func TestRemoveWithData(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "tree")
+	if err := os.MkdirAll(filepath.Join(sub, "inner"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"a.bin", "inner/b.bin"} {
+		if err := os.WriteFile(filepath.Join(sub, f), make([]byte, 40000), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mi, err := storage.Create(context.Background(), sub, storage.CreateOptions{PieceLength: 16384})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(t, 53, func(cfg *Config) { cfg.DataDir = dir })
+	tor, err := c.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, tor, 30*time.Second)
+	if sp := tor.Spec(); len(sp.InfoBytes) == 0 || sp.Name != "tree" {
+		t.Fatalf("spec %+v", sp.Name)
+	}
+	if err := c.Remove(tor.InfoHash(), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sub); !os.IsNotExist(err) {
+		t.Fatalf("torrent directory still there: %v", err)
+	}
+	if len(c.Torrents()) != 0 {
+		t.Fatal("torrent still listed")
+	}
+	if err := c.Remove(tor.InfoHash(), false); err == nil {
+		t.Fatal("second remove succeeded")
 	}
 }
