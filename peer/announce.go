@@ -35,6 +35,7 @@ type trackerState struct {
 	nextAnnounce time.Time
 	client       tracker.Client
 	closed       bool
+	sentComplete bool // a "completed" event reached this tracker (loop-owned)
 	mu           sync.Mutex // guards client and closed between the announcer and shutdown
 }
 
@@ -177,6 +178,9 @@ func (t *torrent) announceLoop(ts *trackerState, key int32) {
 			}
 			ts.status = "ok"
 			ts.lastErr = ""
+			if req.Event == tracker.Completed {
+				ts.sentComplete = true
+			}
 			ts.seeders, ts.leechers, ts.peersGot = int(resp.Seeders), int(resp.Leechers), len(peers)
 			for _, a := range peers {
 				tt.cands.add(a, SourceTracker)
@@ -216,12 +220,23 @@ func (t *torrent) announceStopped() {
 		if cl == nil {
 			continue
 		}
+		// A download that completed in this session but whose "completed"
+		// announce has not gone out yet (the program is exiting right after
+		// completion) reports it first, so the tracker's counts are right.
+		var completed *tracker.AnnounceRequest
+		if !t.completedAt.IsZero() && !ts.sentComplete {
+			r := t.announceReq(tracker.Completed, 0)
+			completed = &r
+		}
 		req := t.announceReq(tracker.Stopped, 0)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), stoppedTimeout)
 			defer cancel()
+			if completed != nil {
+				_, _ = cl.Announce(ctx, *completed, t.announceOpt())
+			}
 			_, _ = cl.Announce(ctx, req, t.announceOpt())
 			cl.Close()
 		}()

@@ -37,6 +37,7 @@ type RankConfig struct {
 // Ranked is one peer chosen by Rank.
 type Ranked struct {
 	Addr     netip.AddrPort // as given in the candidates
+	Index    int            // position of Addr in the candidates slice
 	ASN      ASN
 	Class    Class
 	Distance Distance

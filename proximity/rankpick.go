@@ -121,7 +121,7 @@ func ranked(c *rankCand, cands []netip.AddrPort, quota bool) Ranked {
 	if quota {
 		class = ClassRemote
 	}
-	return Ranked{Addr: cands[c.idx], ASN: c.asn, Class: class, Distance: d}
+	return Ranked{Addr: cands[c.idx], Index: int(c.idx), ASN: c.asn, Class: class, Distance: d}
 }
 
 // apKey is the identity of a candidate for duplicate detection: mapped and

@@ -1,0 +1,53 @@
+package tracker
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/shoal-p2p/shoal/tracker/store"
+)
+
+// Type aliases so frontends need only this package.
+type (
+	InfoHash = store.InfoHash
+	PeerID   = store.PeerID
+	Event    = store.Event
+	Peer     = store.Peer
+	Counts   = store.Counts
+)
+
+// Protocol names used in metrics and logs.
+const (
+	ProtoHTTP = "http"
+	ProtoUDP  = "udp"
+)
+
+// AnnounceRequest is an announce as a frontend parsed it.
+type AnnounceRequest struct {
+	Proto    string // ProtoHTTP or ProtoUDP
+	InfoHash InfoHash
+	PeerID   PeerID
+	// Addr is where other peers reach the client: the request's source IP
+	// (unmapped) and the port the client announced.
+	Addr                       netip.AddrPort
+	Left, Uploaded, Downloaded int64
+	Event                      Event
+	// NumWant is what the client asked for; negative means "default".
+	NumWant int
+}
+
+// AnnounceResponse is the core's answer; frontends encode it.
+type AnnounceResponse struct {
+	Interval, MinInterval time.Duration
+	Counts
+	// Peers are of the requester's address family, best first.
+	Peers []Peer
+}
+
+// Announce events.
+const (
+	EventNone      = store.EventNone
+	EventCompleted = store.EventCompleted
+	EventStarted   = store.EventStarted
+	EventStopped   = store.EventStopped
+)

@@ -1,0 +1,160 @@
+package memory
+
+import (
+	"math/rand/v2"
+	"net/netip"
+
+	"github.com/shoal-p2p/shoal/tracker/store"
+)
+
+// entry is one peer, packed.
+type entry struct {
+	id     store.PeerID
+	ip     [16]byte // IPv4 as ::ffff:a.b.c.d
+	port   uint16
+	seeder bool
+	seen   uint32 // seconds since the store's epoch
+}
+
+func (e *entry) peer(v4 bool) store.Peer {
+	a := netip.AddrFrom16(e.ip)
+	if v4 {
+		a = a.Unmap()
+	}
+	return store.Peer{ID: e.id, Addr: netip.AddrPortFrom(a, e.port), Seeder: e.seeder}
+}
+
+// peerSet is one address family's peers: a flat slice for cheap sampling
+// and an index from peer id to position.
+type peerSet struct {
+	v4    bool
+	list  []entry
+	index map[store.PeerID]int32
+}
+
+// put inserts or replaces e and returns the entry it replaced.
+func (ps *peerSet) put(e entry) (old entry, existed bool) {
+	if ps.index == nil {
+		ps.index = make(map[store.PeerID]int32)
+	}
+	if i, ok := ps.index[e.id]; ok {
+		old = ps.list[i]
+		ps.list[i] = e
+		return old, true
+	}
+	ps.index[e.id] = int32(len(ps.list))
+	ps.list = append(ps.list, e)
+	return entry{}, false
+}
+
+func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
+	i, ok := ps.index[id]
+	if !ok {
+		return entry{}, false
+	}
+	e := ps.list[i]
+	ps.removeAt(int(i))
+	return e, true
+}
+
+func (ps *peerSet) removeAt(i int) {
+	delete(ps.index, ps.list[i].id)
+	last := len(ps.list) - 1
+	if i != last {
+		ps.list[i] = ps.list[last]
+		ps.index[ps.list[i].id] = int32(i)
+	}
+	ps.list[last] = entry{}
+	ps.list = ps.list[:last]
+	ps.shrink()
+}
+
+// shrink gives memory back after a swarm loses most of its peers.
+func (ps *peerSet) shrink() {
+	if n := len(ps.list); cap(ps.list) > 64 && n < cap(ps.list)/4 {
+		ps.list = append(make([]entry, 0, 2*n), ps.list...)
+		idx := make(map[store.PeerID]int32, n)
+		for i := range ps.list {
+			idx[ps.list[i].id] = int32(i)
+		}
+		ps.index = idx
+	}
+	if len(ps.list) == 0 {
+		ps.list, ps.index = nil, nil
+	}
+}
+
+func (ps *peerSet) removeIf(drop func(*entry) bool) {
+	for i := 0; i < len(ps.list); {
+		if drop(&ps.list[i]) {
+			ps.removeAt(i)
+			continue
+		}
+		i++
+	}
+}
+
+// sample returns up to want peers other than self, leechers only when
+// noSeeders. Small sets are returned whole (in random order); large ones
+// are sampled uniformly without replacement.
+func (ps *peerSet) sample(rng *rand.Rand, self store.PeerID, noSeeders bool, want int) []store.Peer {
+	n := len(ps.list)
+	if n == 0 {
+		return nil
+	}
+	ok := func(e *entry) bool { return e.id != self && !(noSeeders && e.seeder) }
+	out := make([]store.Peer, 0, min(want, n))
+	if n <= want+1 {
+		// Everyone fits: no need to shuffle (the caller ranks or shuffles).
+		for i := range ps.list {
+			if e := &ps.list[i]; ok(e) {
+				out = append(out, e.peer(ps.v4))
+			}
+		}
+		return out[:min(len(out), want)]
+	}
+	if n <= 2*want+1 {
+		for _, i := range rng.Perm(n) {
+			if e := &ps.list[i]; ok(e) {
+				out = append(out, e.peer(ps.v4))
+				if len(out) == want {
+					break
+				}
+			}
+		}
+		return out
+	}
+	// Floyd-style: random distinct indices, bounded tries.
+	seen := make(map[int]struct{}, want)
+	for tries := 0; len(out) < want && tries < 4*want; tries++ {
+		i := rng.IntN(n)
+		if _, dup := seen[i]; dup {
+			continue
+		}
+		seen[i] = struct{}{}
+		if e := &ps.list[i]; ok(e) {
+			out = append(out, e.peer(ps.v4))
+		}
+	}
+	return out
+}
+
+// swarm is one torrent's peers, by address family (0: IPv4, 1: IPv6).
+type swarm struct {
+	fam               [2]peerSet
+	seeders, leechers int
+	completed         int
+}
+
+func famIndex(a netip.AddrPort) int {
+	if a.Addr().Is4() {
+		return 0
+	}
+	return 1
+}
+
+func (sw *swarm) counts() store.Counts {
+	return store.Counts{Seeders: sw.seeders, Leechers: sw.leechers, Completed: sw.completed}
+}
+
+func (sw *swarm) empty() bool { return sw.seeders+sw.leechers == 0 }

@@ -1,0 +1,102 @@
+package udpfront
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// macKey is one window's key with a pool of HMAC states.
+type macKey struct {
+	pool sync.Pool
+}
+
+func newMacKey(k []byte) *macKey {
+	m := &macKey{}
+	m.pool.New = func() any { return hmac.New(sha256.New, k) }
+	return m
+}
+
+func (m *macKey) id(ip netip.Addr) uint64 {
+	h := m.pool.Get().(hash.Hash)
+	h.Reset()
+	b := ip.Unmap().As16()
+	h.Write(b[:])
+	var sum [sha256.Size]byte
+	out := h.Sum(sum[:0])
+	m.pool.Put(h)
+	return binary.BigEndian.Uint64(out[:8])
+}
+
+type keyring struct {
+	window   int64
+	cur, old *macKey
+}
+
+// connIDs issues and checks connection IDs.
+type connIDs struct {
+	secret []byte // nil: random keys
+	every  time.Duration
+	now    func() time.Time
+	mu     sync.Mutex
+	ring   atomic.Pointer[keyring]
+}
+
+func newConnIDs(secret []byte, every time.Duration, now func() time.Time) *connIDs {
+	c := &connIDs{secret: secret, every: every, now: now}
+	w := c.windowAt(now())
+	c.ring.Store(&keyring{window: w, cur: c.keyFor(w), old: c.keyFor(w - 1)})
+	return c
+}
+
+func (c *connIDs) windowAt(t time.Time) int64 { return t.UnixNano() / int64(c.every) }
+
+func (c *connIDs) keyFor(w int64) *macKey {
+	k := make([]byte, 32)
+	if c.secret != nil {
+		mac := hmac.New(sha256.New, c.secret)
+		binary.Write(mac, binary.BigEndian, w)
+		k = mac.Sum(k[:0])
+	} else {
+		_, _ = rand.Read(k)
+	}
+	return newMacKey(k)
+}
+
+// current returns the keys for now, rotating when a window has passed.
+func (c *connIDs) current() *keyring {
+	w := c.windowAt(c.now())
+	r := c.ring.Load()
+	if r.window == w {
+		return r
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r = c.ring.Load()
+	if r.window == w {
+		return r
+	}
+	next := &keyring{window: w, cur: c.keyFor(w)}
+	if r.window == w-1 {
+		next.old = r.cur
+	} else {
+		next.old = c.keyFor(w - 1)
+	}
+	c.ring.Store(next)
+	return next
+}
+
+// issue returns a connection ID for ip.
+func (c *connIDs) issue(ip netip.Addr) uint64 { return c.current().cur.id(ip) }
+
+// valid reports whether id was issued to ip in this window or the last.
+func (c *connIDs) valid(ip netip.Addr, id uint64) bool {
+	r := c.current()
+	return r.cur.id(ip) == id || r.old.id(ip) == id
+}
