@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/shoal-p2p/shoal/peer"
 	"github.com/shoal-p2p/shoal/peer/wire"
+	"github.com/shoal-p2p/shoal/tui"
 )
 
 // transferFlags are shared by `get` and `seed`.
@@ -25,6 +27,8 @@ type transferFlags struct {
 	seedTime                          time.Duration
 	asJSON, noTrackers, noPEX         bool
 	seedServers, seedServerMinRate    string
+	noTUI                             bool       // get: a progress line instead of the UI on a terminal
+	level                             slog.Level // parsed --log-level
 }
 
 func (f *transferFlags) register(cmd *cobra.Command) {
@@ -62,6 +66,7 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return peer.Config{}, usagef("--log-level %q: %v", f.logLevel, err)
 	}
+	f.level = lvl
 	ssMode, err := peer.ParseSeedServerMode(f.seedServers)
 	if err != nil {
 		return peer.Config{}, usagef("--seed-servers: %v", err)
@@ -108,6 +113,13 @@ var errInterrupted = errors.New("interrupted")
 // transfer runs one torrent until it is finished (get) or interrupted (seed).
 func transfer(cmd *cobra.Command, src string, cfg peer.Config, opts peer.AddOptions, f *transferFlags, untilInterrupt bool) error {
 	ctx := cmd.Context()
+	out := cmd.OutOrStdout()
+	useTUI := !untilInterrupt && !f.noTUI && !f.asJSON && out == os.Stdout && isTerminal(os.Stdout)
+	var uiLog *tui.Log
+	if useTUI { // engine logs go to the UI's Log tab, not over the screen
+		uiLog = tui.NewLog(0, f.level)
+		cfg.Logger = slog.New(uiLog.Handler())
+	}
 	cl, err := peer.NewClient(cfg)
 	if err != nil {
 		return err
@@ -117,7 +129,9 @@ func transfer(cmd *cobra.Command, src string, cfg peer.Config, opts peer.AddOpti
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
+	if useTUI {
+		return transferTUI(ctx, cl, t, opts, uiLog)
+	}
 	rep := newReporter(out, f.asJSON, out == os.Stdout && isTerminal(os.Stdout))
 	if !f.asJSON {
 		fmt.Fprintf(out, "%s listening on %s\n", t.InfoHashHex(), cl.ListenAddr())
@@ -158,6 +172,32 @@ func transfer(cmd *cobra.Command, src string, cfg peer.Config, opts peer.AddOpti
 	}
 }
 
+// transferTUI follows the download in the terminal UI: nil (exit 0) when it
+// completed and verified; an error (exit 1) when it failed or the user quit
+// first, with the resume state saved by cl.Close.
+func transferTUI(ctx context.Context, cl *peer.Client, t *peer.Torrent, opts peer.AddOptions, log *tui.Log) error {
+	res, err := tui.Run(ctx, &tui.ClientBackend{Client: cl, Ctx: ctx, AddOptions: opts}, tui.Options{Follow: t.InfoHashHex(), Log: log})
+	s := t.Stats()
+	cl.Close()
+	if err != nil {
+		return err
+	}
+	select {
+	case <-t.Complete():
+		res.Completed = true
+	default:
+	}
+	switch {
+	case res.Completed:
+		fmt.Printf("complete: %s (%s) in %s\n", s.Name, humanBytes(s.TotalLength), s.DownloadingTook.Round(time.Millisecond))
+		return nil
+	case res.Err != "":
+		return errors.New(res.Err)
+	}
+	fmt.Printf("quit at %.1f%%; resume state saved\n", 100*s.Progress)
+	return errInterrupted
+}
+
 func newGetCmd() *cobra.Command {
 	var f transferFlags
 	var seed bool
@@ -187,6 +227,7 @@ func newGetCmd() *cobra.Command {
 	cmd.Flags().Float64Var(&f.seedRatio, "seed-ratio", 0, "after completing, keep seeding until uploaded/size reaches this")
 	cmd.Flags().DurationVar(&f.seedTime, "seed-time", 0, "after completing, keep seeding this long (e.g. 30m)")
 	cmd.Flags().BoolVar(&seed, "seed", false, "keep seeding after completion until interrupted")
+	cmd.Flags().BoolVar(&f.noTUI, "no-tui", false, "print a progress line instead of the terminal UI")
 	return cmd
 }
 
