@@ -35,7 +35,7 @@ type trackerState struct {
 	nextAnnounce time.Time
 	client       tracker.Client
 	closed       bool
-	sentComplete bool // a "completed" event reached this tracker (loop-owned)
+	sentComplete bool       // a "completed" event reached this tracker (loop-owned)
 	mu           sync.Mutex // guards client and closed between the announcer and shutdown
 }
 

@@ -14,6 +14,7 @@ import (
 
 	pp "github.com/anacrolix/torrent/peer_protocol"
 
+	"github.com/shoal-p2p/shoal/dht"
 	"github.com/shoal-p2p/shoal/peer/webseed"
 	"github.com/shoal-p2p/shoal/peer/wire"
 )
@@ -31,6 +32,7 @@ type Client struct {
 	upLimit   *rate.Limiter
 	downLimit *rate.Limiter
 	webseeds  *webseed.Client
+	dht       *dht.Node
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -81,6 +83,14 @@ func NewClient(cfg Config) (*Client, error) {
 		c.wg.Add(1)
 		go c.acceptLoop()
 	}
+	if err := c.startDHT(); err != nil {
+		cancel()
+		if c.ln != nil {
+			c.ln.Close()
+		}
+		c.wg.Wait()
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -102,11 +112,11 @@ func (c *Client) localAddrFor(dst netip.Addr) net.Addr {
 }
 
 func (c *Client) wireOptions() wire.Options {
-	return wire.Options{
-		PeerID:     c.peerID,
-		Extensions: pp.NewPeerExtensionBytes(pp.ExtensionBitFast, pp.ExtensionBitLtep),
-		Encryption: c.cfg.Encryption,
+	ext := pp.NewPeerExtensionBytes(pp.ExtensionBitFast, pp.ExtensionBitLtep)
+	if c.dht != nil {
+		ext.SetBit(pp.ExtensionBitDht, true)
 	}
+	return wire.Options{PeerID: c.peerID, Extensions: ext, Encryption: c.cfg.Encryption}
 }
 
 func (c *Client) downLimits(t *torrent) []*rate.Limiter {
@@ -265,6 +275,9 @@ func (c *Client) Close() error {
 	}
 	c.wg.Wait()
 	c.webseeds.Close()
+	if c.dht != nil {
+		c.dht.Close()
+	}
 	return nil
 }
 

@@ -76,6 +76,19 @@ type Config struct {
 	// rate under the floor) before seed servers are asked (default 3 s).
 	SeedServerGrace time.Duration
 
+	// NoDHT turns the mainline DHT (BEP 5) off. With it on, the node has no
+	// contacts but DHTBootstrap and those it learns from peers: there are
+	// no public defaults.
+	NoDHT bool
+	// DHTBootstrap lists host:port bootstrap nodes (other shoal nodes, seed
+	// servers, `shoal dht`).
+	DHTBootstrap []string
+	// DHTPort is the node's UDP port (default: the peer port's number).
+	DHTPort int
+	// DHTStateFile keeps routing contacts for warm restarts (default
+	// DataDir/.shoal/dht.state).
+	DHTStateFile string
+
 	// ProximityOff dials candidates in uniformly random order instead
 	// (for comparisons).
 	ProximityOff bool

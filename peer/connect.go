@@ -170,6 +170,7 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 	if wc.Extensions.SupportsExtended() {
 		c.send(wire.Message{Type: pp.Extended, ExtendedID: 0, ExtendedPayload: t.extHandshake(c)})
 	}
+	t.sendDHTPort(c)
 	if t.info != nil {
 		t.connGotInfo(c)
 	}

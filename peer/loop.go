@@ -190,6 +190,7 @@ func (t *torrent) tick(now time.Time) {
 	}
 	t.checkSeedGoal(now)
 	t.seedServerTick(now)
+	t.dhtTick(now)
 	t.fillAll()
 }
 

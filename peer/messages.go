@@ -96,8 +96,10 @@ func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
 			c.allowedForUs[m.Index] = true
 		}
 		t.fillRequests(c)
-	case pp.Suggest, pp.Port:
-		// Suggestions are advisory; the DHT port is for the DHT node.
+	case pp.Port:
+		t.onDHTPort(c, m.Port)
+	case pp.Suggest:
+		// Suggestions are advisory.
 	case pp.Extended:
 		t.onExtended(c, m)
 	default:

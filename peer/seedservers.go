@@ -140,7 +140,8 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	}
 	// With no peer, no dial under way, no candidate and no tracker there is
 	// nobody to wait for.
-	alone := len(t.conns) == 0 && t.halfOpen == 0 && t.cands.len() == 0 && len(t.trackers) == 0
+	alone := len(t.conns) == 0 && t.halfOpen == 0 && t.cands.len() == 0 && len(t.trackers) == 0 &&
+		(!t.dhtActive() || t.cl.dht.Stats().GoodNodes == 0)
 	if !alone && now.Sub(t.stuckSince) < t.seedGrace() {
 		return nil, ""
 	}

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sort"
 	"time"
+
+	"github.com/shoal-p2p/shoal/peer/choker"
 )
 
 // Stats is an immutable snapshot of a torrent. Everything the CLI, TUI and
@@ -18,6 +20,7 @@ type Stats struct {
 	TotalLength int64 // bytes wanted in total (0 until the metadata is known)
 	Completed   int64 // verified bytes on disk
 	NumPieces   int
+	PieceLength int64
 	PiecesHave  int
 	Progress    float64 // 0..1
 	Finished    bool    // complete and seeding goal met
@@ -31,6 +34,9 @@ type Stats struct {
 	Ratio                    float64
 
 	FallbackReason  string // why seed servers are being used now ("" when they are not)
+	DHTNodes        int    // good contacts in the client's DHT routing table (0 when off)
+	DHTLookups      int    // peers found by the last DHT lookup of this torrent
+	DHTLookupTook   time.Duration
 	SeedServers     []SeedServerStats
 	Peers           []PeerStats
 	ConnectedSeeds  int
@@ -71,11 +77,13 @@ type PeerStats struct {
 	Proximity      string // why it was chosen: source and proximity class, e.g. "tracker, same-as"
 	Outstanding    int    // our requests in flight to it
 	QueueDepth     int
+	RTT            time.Duration // smoothed request round trip; 0 until measured
 	ConnectedFor   time.Duration
 }
 
 // ChokeStats is the choker's current decision, for the UI countdown.
 type ChokeStats struct {
+	Round      time.Duration // round length (10 s by default)
 	NextRound  time.Time
 	Unchoked   []netip.AddrPort
 	Optimistic []netip.AddrPort
@@ -135,12 +143,14 @@ func (t *torrent) snapshot() Stats {
 	if t.ch != nil {
 		snap := t.ch.Snapshot()
 		s.Choke.NextRound = snap.NextRound
+		s.Choke.Round = choker.DefaultRoundInterval
 		optimistic = map[int]bool{}
 		for _, id := range snap.Optimistic {
 			optimistic[int(id)] = true
 		}
 	}
 	if t.info != nil {
+		s.PieceLength = t.info.PieceLength
 		s.PiecesHave = t.have.Count()
 		s.Endgame = t.pk.InEndgame()
 		s.Availability = make([]int, t.numPieces)
@@ -193,6 +203,7 @@ func (t *torrent) snapshot() Stats {
 			Proximity:      proximityReason(c.source, c.class),
 			Outstanding:    len(c.outstanding),
 			QueueDepth:     c.pipe.Depth(),
+			RTT:            c.pipe.SRTT(),
 			ConnectedFor:   now.Sub(c.connectedAt),
 		}
 		switch {
@@ -216,6 +227,11 @@ func (t *torrent) snapshot() Stats {
 	}
 	sort.Slice(s.Peers, func(i, j int) bool { return s.Peers[i].Addr.String() < s.Peers[j].Addr.String() })
 	s.FallbackReason = t.fallbackReason
+	if t.cl.dht != nil {
+		s.DHTNodes = t.cl.dht.Stats().GoodNodes
+		s.DHTLookups = t.dhtLast.Peers
+		s.DHTLookupTook = t.dhtLast.Duration
+	}
 	s.SeedServers = t.seedServerStats(now)
 	for _, ts := range t.trackers {
 		s.Trackers = append(s.Trackers, TrackerStats{

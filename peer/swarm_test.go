@@ -174,39 +174,46 @@ func TestResumeAfterStop(t *testing.T) {
 	t.Logf("first session %d pieces; second session downloaded %d of %d missing bytes", before.PiecesHave, after.Downloaded, left)
 }
 
-// Peer exchange: a leecher that knows only the seed learns of another
-// leecher from the seed's PEX message and connects to it.
+// Peer exchange: two leechers that know only the seed (no tracker, no DHT)
+// are introduced by the seed's PEX messages and connect to each other.
 func TestPEXIntroducesPeers(t *testing.T) {
 	seedDir := t.TempDir()
 	mi := makeTorrent(t, seedDir, "pex.bin", 8<<20, 64<<10)
-	seed := newTestClient(t, 100, func(c *Config) { c.DataDir = seedDir; c.UploadRate = 1 << 20 })
+	noDHT := func(c *Config) { c.NoDHT = true }
+	seed := newTestClient(t, 100, func(c *Config) { c.DataDir = seedDir; c.UploadRate = 512 << 10; c.NoDHT = true })
 	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitComplete(t, st, 30*time.Second)
-	a := newTestClient(t, 101, nil)
-	at, err := a.Add(context.Background(), mi, AddOptions{Peers: []string{seed.ListenAddr().String()}})
+	a := newTestClient(t, 101, noDHT)
+	at, err := a.Add(context.Background(), mi, AddOptions{Peers: []string{seed.ListenAddr().String()}, Seed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	firstPeer(t, at)
-	// Let the seed's first PEX to a go by, so b's introduction to a
-	// comes from a PEX message sent after b connected.
+	// Let the seed's first PEX to a go by, so the introduction comes from a
+	// message sent after b connected.
 	time.Sleep(3 * time.Second)
-	b := newTestClient(t, 102, nil)
-	bt, err := b.Add(context.Background(), mi, AddOptions{Peers: []string{seed.ListenAddr().String()}})
+	b := newTestClient(t, 102, noDHT)
+	bt, err := b.Add(context.Background(), mi, AddOptions{Peers: []string{seed.ListenAddr().String()}, Seed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, p := range bt.Stats().Peers {
-			if p.Addr.Addr() == a.ListenAddr().Addr() && p.Source == SourcePEX {
-				return
+	viaPEX := func(tor *Torrent, other *Client) bool {
+		for _, p := range tor.Stats().Peers {
+			if p.Addr.Addr() == other.ListenAddr().Addr() && p.Source == SourcePEX {
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		return false
 	}
-	t.Fatalf("b never connected to a through PEX; b's peers: %+v", bt.Stats().Peers)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if viaPEX(bt, a) || viaPEX(at, b) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("a and b never connected through PEX; b's peers: %+v", bt.Stats().Peers)
 }

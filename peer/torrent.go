@@ -15,6 +15,7 @@ import (
 	"github.com/anacrolix/torrent/metainfo"
 	"golang.org/x/time/rate"
 
+	"github.com/shoal-p2p/shoal/dht"
 	"github.com/shoal-p2p/shoal/peer/bitfield"
 	"github.com/shoal-p2p/shoal/peer/choker"
 	"github.com/shoal-p2p/shoal/peer/picker"
@@ -204,6 +205,9 @@ type torrent struct {
 	fallbackReason       string
 	stuckSince           time.Time // since when some wanted pieces have no serving peer
 	slowSince            time.Time // since when the swarm rate is under the floor
+	lastDHT              time.Time
+	dhtLookup            bool // an announce lookup is running
+	dhtLast              dht.LookupStats
 }
 
 type pieceBuf struct {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoal-p2p/shoal/peer"
 	"github.com/shoal-p2p/shoal/peer/storage"
+	"github.com/shoal-p2p/shoal/proximity"
 )
 
 // DemoConfig sizes the demo swarm.
@@ -24,13 +25,19 @@ type DemoConfig struct {
 	Timeout   time.Duration // default 3 min
 	Dir       string        // default a temp dir, removed afterwards
 	Out       io.Writer
-	LogOutput io.Writer // engine logs; default discarded
+	LogOutput io.Writer    // engine logs; default discarded
+	LogSlog   slog.Handler // engine logs as a handler (takes precedence over LogOutput)
+	// Watch, when set, is called with the first leecher's client and
+	// torrent while the swarm runs (the CLI shows its UI there) instead of
+	// the per-second progress lines; RunDemo then waits for every leecher.
+	Watch func(ctx context.Context, c *peer.Client, t *peer.Torrent) error
 }
 
-// RunDemo starts one seed and several leechers, each on its own loopback
-// address (127.0.10.x), with the seed's upload capped so that the leechers
-// must trade among themselves; it prints the swarm's progress every second
-// and checks every copy against the original.
+// RunDemo starts one seed and several leechers spread over three synthetic
+// autonomous systems (127.A.0.x, A = 1..3, mapped to documentation ASNs by
+// proximity.LoopbackTable), with the seed's upload capped so that the
+// leechers must trade among themselves; it prints the swarm's progress every
+// second (or calls Watch) and checks every copy against the original.
 func RunDemo(ctx context.Context, cfg DemoConfig) error {
 	if cfg.Leechers <= 0 {
 		cfg.Leechers = 5
@@ -55,6 +62,10 @@ func RunDemo(ctx context.Context, cfg DemoConfig) error {
 		logOut = io.Discard
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if cfg.LogSlog != nil {
+		log = slog.New(cfg.LogSlog)
+	}
+	asns := proximity.LoopbackTable(3)
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	dir := cfg.Dir
@@ -80,7 +91,7 @@ func RunDemo(ctx context.Context, cfg DemoConfig) error {
 		return err
 	}
 
-	seed, err := peer.NewClient(peer.Config{DataDir: seedDir, ListenAddr: "127.0.10.1:0", UploadRate: cfg.SeedRate, Logger: log})
+	seed, err := peer.NewClient(peer.Config{DataDir: seedDir, ListenAddr: "127.1.0.1:0", UploadRate: cfg.SeedRate, Logger: log, Locator: asns, NoDHT: true})
 	if err != nil {
 		return err
 	}
@@ -103,7 +114,8 @@ func RunDemo(ctx context.Context, cfg DemoConfig) error {
 	var ls []leecher
 	for i := 0; i < cfg.Leechers; i++ {
 		d := filepath.Join(dir, fmt.Sprintf("leecher%d", i+1))
-		c, err := peer.NewClient(peer.Config{DataDir: d, ListenAddr: fmt.Sprintf("127.0.10.%d:0", i+2), UploadRate: cfg.PeerRate, Logger: log})
+		addr := fmt.Sprintf("127.%d.0.%d:0", 1+i%3, i+2) // three ASes
+		c, err := peer.NewClient(peer.Config{DataDir: d, ListenAddr: addr, UploadRate: cfg.PeerRate, Logger: log, Locator: asns, NoDHT: true})
 		if err != nil {
 			return err
 		}
@@ -115,6 +127,13 @@ func RunDemo(ctx context.Context, cfg DemoConfig) error {
 		ls = append(ls, leecher{c, t, d})
 	}
 	start := time.Now()
+	progressOut := cfg.Out
+	if cfg.Watch != nil {
+		if err := cfg.Watch(ctx, ls[0].c, ls[0].t); err != nil {
+			return err
+		}
+		progressOut = io.Discard // the UI had the screen; the summary follows
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -127,7 +146,7 @@ func RunDemo(ctx context.Context, cfg DemoConfig) error {
 			}
 			line += fmt.Sprintf("  L%d %5.1f%% ↓%s/s", i+1, 100*s.Progress, mib(int64(s.DownloadRate)))
 		}
-		fmt.Fprintln(cfg.Out, line)
+		fmt.Fprintln(progressOut, line)
 		if done == len(ls) {
 			break
 		}

@@ -110,8 +110,15 @@ func (b *ClientBackend) SetFilePriority(ih string, file, prio int) error {
 	return t.SetFilePriority(file, prio)
 }
 
-// DHTNodes is -1: the peer package does not expose a DHT yet.
-func (b *ClientBackend) DHTNodes() int { return -1 }
+// DHTNodes is the client's DHT routing table size (good contacts), or -1
+// when its DHT is off.
+func (b *ClientBackend) DHTNodes() int {
+	n := b.Client.DHT()
+	if n == nil {
+		return -1
+	}
+	return n.Stats().GoodNodes
+}
 
 func short(ih string) string {
 	if len(ih) > 8 {

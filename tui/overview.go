@@ -11,8 +11,9 @@ import (
 	"github.com/shoal-p2p/shoal/peer"
 )
 
-// chokeRound is the engine's round length (DESIGN.md §4), for the countdown bar.
-const chokeRound = 10 * time.Second
+// defaultChokeRound is the engine's round length (DESIGN.md §4) for
+// snapshots that do not say.
+const defaultChokeRound = 10 * time.Second
 
 func (m *Model) overviewView(t *peer.Stats, w, h int) string {
 	if w >= 100 {
@@ -206,12 +207,16 @@ func (m *Model) availBlock(t *peer.Stats, w int) string {
 func (m *Model) chokeBlock(t *peer.Stats, w int) string {
 	th := m.th
 	c := t.Choke
-	b := []string{th.s(th.bold, "Choke rounds") + th.s(th.dim, " (10 s: best uploaders to us + 1 optimistic)")}
+	b := []string{th.s(th.bold, "Choke rounds") + th.s(th.dim, fmt.Sprintf(" (%s: best uploaders to us + 1 optimistic)", roundLen(t)))}
 	if c.NextRound.IsZero() {
 		b = append(b, th.s(th.dim, "no choker running ("+string(t.State)+")"))
 		return clipWidth(b, w)
 	}
 	left := c.NextRound.Sub(m.now())
+	chokeRound := t.Choke.Round
+	if chokeRound <= 0 {
+		chokeRound = defaultChokeRound
+	}
 	left = max(min(left, chokeRound), 0)
 	secs := int(math.Ceil(left.Seconds()))
 	bw := max(min(w-24, 20), 5)
@@ -291,4 +296,11 @@ func clipWidth(lines []string, w int) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func roundLen(t *peer.Stats) string {
+	if t.Choke.Round > 0 {
+		return fmt.Sprintf("%.0f s", t.Choke.Round.Seconds())
+	}
+	return "10 s"
 }

@@ -162,10 +162,14 @@ func (m *Model) peersView(t *peer.Stats, w, h int) string {
 		if p.Seed {
 			progress = "seed"
 		}
+		rtt := "--"
+		if p.RTT > 0 {
+			rtt = fmt.Sprintf("%dms", p.RTT.Milliseconds())
+		}
 		cells := []string{
 			mark, p.Addr.String(), clientName(p), th.s(th.accent, peerFlags(p)),
 			th.s(th.down, humanRate(p.DownloadRate)), th.s(th.up, humanRate(p.UploadRate)),
-			progress, "--", p.Source.String(), asn, th.s(whySt, why),
+			progress, rtt, p.Source.String(), asn, th.s(whySt, why),
 			fmt.Sprintf("%d/%d", p.Outstanding, p.QueueDepth), humanETA(p.ConnectedFor),
 		}
 		line := th.row(cols, ws, cells)

@@ -40,7 +40,9 @@ func (m *Model) piecesView(t *peer.Stats, w, h int) string {
 	n := len(t.Availability)
 	a := availability(t)
 	head := fmt.Sprintf("%d/%d pieces", t.PiecesHave, n)
-	if t.NumPieces > 0 && t.TotalLength > 0 {
+	if t.PieceLength > 0 {
+		head += fmt.Sprintf(" of %s", humanBytes(t.PieceLength))
+	} else if t.NumPieces > 0 && t.TotalLength > 0 {
 		head += fmt.Sprintf(" of ~%s", humanBytes(t.TotalLength/int64(t.NumPieces)))
 	}
 	if r, k := rarestHeld(t); r > 0 {

@@ -1,0 +1,200 @@
+package dht
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkNetwork runs a 2,000-node in-process DHT (SHOAL_DHT_BENCH_NODES
+// to change) over 15 synthetic ASes with one-way latency 2 ms within an
+// AS, 12 ms within a region and 60 ms otherwise, and reports plain
+// XOR-order against proximity lookups in steady state, right after killing
+// 30 % of the nodes, after that churn is repaired, and after a mass restart
+// of every node at once, cold and warm (from state files), with the load
+// on the bootstrap nodes. It runs once; it is skipped unless
+// SHOAL_DHT_BENCH=1 (make bench sets it).
+func BenchmarkNetwork(b *testing.B) {
+	if os.Getenv("SHOAL_DHT_BENCH") == "" {
+		b.Skip("set SHOAL_DHT_BENCH=1 (make bench does) to run the 2,000-node DHT benchmark")
+	}
+	nodes := 2000
+	if v, err := strconv.Atoi(os.Getenv("SHOAL_DHT_BENCH_NODES")); err == nil && v >= 50 {
+		nodes = v
+	}
+	lookups := 200
+	rng := rand.New(rand.NewPCG(7, 11))
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	cfg := Config{
+		QueryTimeout:  time.Second,
+		ResendDelay:   time.Second,
+		StartJitter:   5 * time.Second,
+		BackoffMin:    time.Second,
+		BackoffMax:    30 * time.Second,
+		CheckInterval: 10 * time.Second,
+		SaveInterval:  time.Hour,
+		SendRate:      200,
+		SendBurst:     50,
+	}
+	l := newLab(b, 2, nodes, asLatency(2*time.Millisecond, 12*time.Millisecond, 60*time.Millisecond), cfg)
+	var report strings.Builder
+	fmt.Fprintf(&report, "DHT benchmark: %d nodes + %d bootstrap, %d ASes, one-way latency 2/12/60 ms, %d lookups per row\n",
+		nodes, len(l.boot), labNumAS, lookups)
+
+	start := time.Now()
+	l.startAll(true, nil)
+	share := l.waitHealthy(8, 0.98, 3*time.Minute)
+	fmt.Fprintf(&report, "build (cold, start-up jitter 5s): %.0f%% of nodes with ≥8 good contacts after %v\n", 100*share, time.Since(start).Round(time.Second))
+	// Swarms of 100 peers spread over the ASes: enough for the ranking to
+	// have same-AS peers to put first.
+	nSwarms, perSwarm := 10, min(100, nodes/4)
+	swarms := l.announceSwarms(ctx, rng, nSwarms, perSwarm)
+
+	fmt.Fprintf(&report, "%-22s %-9s %8s %9s %9s %9s %9s %8s %9s %9s\n",
+		"phase", "lookup", "success", "first p50", "first p90", "done p50", "done p90", "queries", "sameAS@5", "random")
+	row := func(phase string) {
+		for _, plain := range []bool{true, false} {
+			for _, s := range l.live() {
+				s.node.plainXOR.Store(plain)
+			}
+			res := l.runLookups(ctx, rng, swarms, lookups, 16)
+			m := summarize(res)
+			mode := "proximity"
+			if plain {
+				mode = "xor"
+			}
+			fmt.Fprintf(&report, "%-22s %-9s %7.1f%% %9v %9v %9v %9v %8.1f %8.0f%% %8.0f%%\n",
+				phase, mode, 100*m.success, m.firstP50, m.firstP90, m.doneP50, m.doneP90, m.queries, 100*m.sameTop5, 100*m.sameRandom)
+			key := strings.ReplaceAll(phase, " ", "-") + "/" + mode
+			b.ReportMetric(100*m.success, key+"-success-%")
+			b.ReportMetric(float64(m.firstP50.Milliseconds()), key+"-first-p50-ms")
+		}
+		for _, s := range l.live() {
+			s.node.plainXOR.Store(false)
+		}
+	}
+	row("steady")
+
+	live := l.live()
+	for _, k := range rng.Perm(len(live))[:len(live)*3/10] {
+		l.stop(live[k])
+	}
+	row("30% killed")
+	// Repair: every survivor runs one lookup, which teaches it which of
+	// its contacts are dead (two timeouts and they are skipped).
+	rep := l.live()
+	l.forEach(rep, 64, func(s *labNode) {
+		sw := swarms[rand.IntN(len(swarms))]
+		drain(s.node.GetPeers(ctx, sw.ih))
+	})
+	row("30% killed, repaired")
+
+	for _, warm := range []bool{false, true} {
+		l.closeAll()
+		before := bootReceived(l)
+		start := time.Now()
+		l.startAll(warm, nil)
+		var peak float64
+		last, lastT := before, time.Now()
+		window := 20 * time.Second
+		for time.Since(start) < window {
+			time.Sleep(time.Second)
+			now, nowT := bootReceivedLive(l, before), time.Now()
+			peak = max(peak, float64(now-last)/nowT.Sub(lastT).Seconds())
+			last, lastT = now, nowT
+		}
+		total := bootReceivedLive(l, before) - before
+		share := l.waitHealthy(8, 0.98, 2*time.Minute)
+		took := time.Since(start)
+		name := "cold"
+		if warm {
+			name = "warm"
+		}
+		fmt.Fprintf(&report, "mass restart %s: bootstrap nodes received %.0f pkts/s over the first %v (peak %.0f/s per %d nodes); %.0f%% healthy after %v\n",
+			name, float64(total)/window.Seconds(), window, peak, len(l.boot), 100*share, took.Round(time.Second))
+		b.ReportMetric(float64(total)/window.Seconds(), "restart-"+name+"-boot-pkts/s")
+		swarms = l.announceSwarms(ctx, rng, nSwarms, perSwarm)
+		row("restart " + name)
+	}
+	// Printed rather than logged: benchmark logs are truncated.
+	fmt.Print(report.String())
+}
+
+// bootReceived sums datagrams received by bootstrap slots in past runs.
+func bootReceived(l *lab) uint64 {
+	var n uint64
+	for _, s := range l.boot {
+		n += s.received.Load()
+	}
+	return n
+}
+
+// bootReceivedLive adds the running bootstrap nodes' counters to base.
+func bootReceivedLive(l *lab, base uint64) uint64 {
+	n := base
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.boot {
+		if s.conn != nil {
+			n += s.conn.in.Load()
+		}
+	}
+	return n
+}
+
+type lookupSummary struct {
+	success              float64
+	firstP50, firstP90   time.Duration
+	doneP50, doneP90     time.Duration
+	queries              float64
+	sameTop5, sameRandom float64
+}
+
+func summarize(res []lookupResult) lookupSummary {
+	var m lookupSummary
+	var first, done []time.Duration
+	var sameTop, nTop, sameAll, nAll float64
+	for _, r := range res {
+		m.queries += float64(r.stats.Queries)
+		done = append(done, r.stats.Duration)
+		if !r.found {
+			continue
+		}
+		m.success++
+		first = append(first, r.firstHit)
+		for _, p := range r.top {
+			nTop++
+			if labAS(p.Addr.Addr()) == labAS(r.from.ip) {
+				sameTop++
+			}
+		}
+		for _, p := range r.ranked {
+			nAll++
+			if labAS(p.Addr.Addr()) == labAS(r.from.ip) {
+				sameAll++
+			}
+		}
+	}
+	m.success /= float64(max(len(res), 1))
+	m.queries /= float64(max(len(res), 1))
+	m.firstP50, m.firstP90 = pct(first, 0.5), pct(first, 0.9)
+	m.doneP50, m.doneP90 = pct(done, 0.5), pct(done, 0.9)
+	m.sameTop5 = sameTop / max(nTop, 1)
+	m.sameRandom = sameAll / max(nAll, 1)
+	return m
+}
+
+func pct(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[min(int(q*float64(len(ds))), len(ds)-1)].Round(time.Millisecond)
+}

@@ -1,0 +1,161 @@
+package dht
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+)
+
+type candState uint8
+
+const (
+	candFresh candState = iota
+	candInFlight
+	candReplied
+	candFailed
+)
+
+// candidate is one node a lookup knows of.
+type candidate struct {
+	id    [20]byte
+	addr  netip.AddrPort
+	dist  [20]byte // id XOR target
+	state candState
+	token string // from its get_peers reply, for announce_peer
+}
+
+// frontier is a lookup's candidate set sorted by XOR distance to the
+// target. It is pure bookkeeping: no clock, no network, no goroutines.
+//
+// A candidate is eligible for a query while it is fresh and among the k
+// closest candidates that have not failed; the lookup has converged when no
+// candidate is eligible and nothing is in flight, i.e. the k closest live
+// candidates have all replied.
+type frontier struct {
+	target   [20]byte
+	k        int
+	window   int
+	capacity int
+	cands    []*candidate
+	byAddr   map[netip.AddrPort]*candidate
+	inFlight int
+}
+
+func newFrontier(target [20]byte, k, window, capacity int) *frontier {
+	return &frontier{target: target, k: k, window: window, capacity: capacity,
+		byAddr: make(map[netip.AddrPort]*candidate)}
+}
+
+func xorDist(a, b [20]byte) (d [20]byte) {
+	for i := range d {
+		d[i] = a[i] ^ b[i]
+	}
+	return d
+}
+
+// add inserts a candidate unless its address is already known. When over
+// capacity the farthest fresh candidate is dropped.
+func (f *frontier) add(id [20]byte, addr netip.AddrPort) bool {
+	if _, ok := f.byAddr[addr]; ok {
+		return false
+	}
+	c := &candidate{id: id, addr: addr, dist: xorDist(id, f.target)}
+	i, _ := slices.BinarySearchFunc(f.cands, c, func(a, b *candidate) int { return bytes.Compare(a.dist[:], b.dist[:]) })
+	if len(f.cands) >= f.capacity {
+		if i >= len(f.cands) {
+			return false
+		}
+		last := f.cands[len(f.cands)-1]
+		if last.state != candFresh {
+			return false
+		}
+		delete(f.byAddr, last.addr)
+		f.cands = f.cands[:len(f.cands)-1]
+	}
+	f.cands = slices.Insert(f.cands, i, c)
+	f.byAddr[addr] = c
+	return true
+}
+
+// eligible returns, in XOR order, up to max fresh candidates among the k
+// closest candidates that have not failed.
+func (f *frontier) eligible(max int) []*candidate {
+	var out []*candidate
+	live := 0
+	for _, c := range f.cands {
+		if c.state == candFailed {
+			continue
+		}
+		if live++; live > f.k {
+			break
+		}
+		if c.state == candFresh {
+			out = append(out, c)
+			if len(out) == max {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// nextXOR returns the XOR-closest eligible candidate, or nil.
+func (f *frontier) nextXOR() *candidate {
+	if e := f.eligible(1); len(e) > 0 {
+		return e[0]
+	}
+	return nil
+}
+
+// nextNear returns, among the next window eligible candidates in XOR order,
+// the first one that no other is nearer than; nearer(a, b) reports whether
+// a is strictly nearer to us than b.
+func (f *frontier) nextNear(nearer func(a, b *candidate) bool) *candidate {
+	e := f.eligible(f.window)
+	if len(e) == 0 {
+		return nil
+	}
+	best := e[0]
+	for _, c := range e[1:] {
+		if nearer(c, best) {
+			best = c
+		}
+	}
+	return best
+}
+
+// start marks c as queried.
+func (f *frontier) start(c *candidate) {
+	c.state = candInFlight
+	f.inFlight++
+}
+
+// finish records the outcome of c's query.
+func (f *frontier) finish(c *candidate, ok bool, token string) {
+	if c.state != candInFlight {
+		return
+	}
+	f.inFlight--
+	if ok {
+		c.state, c.token = candReplied, token
+	} else {
+		c.state = candFailed
+	}
+}
+
+// done reports convergence.
+func (f *frontier) done() bool { return f.inFlight == 0 && f.nextXOR() == nil }
+
+// closestReplied returns up to n responders in XOR order.
+func (f *frontier) closestReplied(n int) []*candidate {
+	var out []*candidate
+	for _, c := range f.cands {
+		if c.state == candReplied {
+			out = append(out, c)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+package dht
+
+import (
+	"net"
+	"sync/atomic"
+)
+
+// guardConn wraps a node's socket. Every inbound datagram is size-checked
+// and decoded by checkKRPC before the library sees it; bad ones are dropped
+// and counted. It also counts traffic for Stats.
+type guardConn struct {
+	net.PacketConn
+	maxPacket int
+
+	in, dropped, out atomic.Uint64
+	// onMsg, if set, sees every accepted message's sender (for learning our
+	// external address from the "ip" field of replies).
+	onReply func(ip []byte)
+}
+
+// ReadFrom returns the next acceptable datagram.
+func (g *guardConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := g.PacketConn.ReadFrom(p)
+		if err != nil {
+			return n, addr, err
+		}
+		g.in.Add(1)
+		// A datagram that fills the buffer may have been truncated.
+		if n > g.maxPacket || n >= len(p) {
+			g.dropped.Add(1)
+			continue
+		}
+		ap, ok := addrPortOf(addr)
+		if !ok || !usableAddr(ap) {
+			g.dropped.Add(1)
+			continue
+		}
+		m, ok := checkKRPC(p[:n])
+		if !ok {
+			g.dropped.Add(1)
+			continue
+		}
+		if m.Y == "r" && g.onReply != nil && len(m.IP.IP) > 0 {
+			g.onReply(m.IP.IP)
+		}
+		return n, addr, nil
+	}
+}
+
+// WriteTo counts outbound datagrams.
+func (g *guardConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	g.out.Add(1)
+	return g.PacketConn.WriteTo(p, addr)
+}

@@ -1,0 +1,79 @@
+package dht
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestNewRequiresConn(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
+		t.Fatal("New without a socket succeeded")
+	}
+}
+
+func TestAddContactAndClose(t *testing.T) {
+	a := loopbackNode(t, nil)
+	b := loopbackNode(t, nil)
+	a.AddContact(b.Addr())
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Stats().Nodes == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if a.Stats().Nodes != 1 {
+		t.Fatalf("contact not added: %+v", a.Stats())
+	}
+	a.Close()
+	a.AddContact(b.Addr()) // no-op after Close
+	l := a.GetPeers(context.Background(), [20]byte{1})
+	if _, open := <-l.C; open {
+		t.Fatal("lookup on a closed node delivered")
+	}
+	<-l.Done()
+}
+
+// The state file is written atomically on Close and read back on New:
+// same node ID, same contacts.
+func TestStateFileWarmStart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dht.json")
+	b := loopbackNode(t, nil)
+	a := loopbackNode(t, func(c *Config) { c.StateFile = path; c.Bootstrap = []string{b.Addr().String()} })
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Stats().Nodes == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	id := a.ID()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := LoadState(path)
+	if err != nil || st.ID != id || len(st.Contacts) != 1 || st.Contacts[0].Addr != b.Addr() {
+		t.Fatalf("state %+v, err %v", st, err)
+	}
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Conn, cfg.StateFile = pc, path
+	a2, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a2.Close()
+	if a2.ID() != id || a2.Stats().Nodes != 1 {
+		t.Fatalf("warm start: id %x nodes %d", a2.ID(), a2.Stats().Nodes)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for f := 1; f < 40; f++ {
+		d := backoff(time.Second, time.Minute, f)
+		want := min(time.Second<<min(f-1, 20), time.Minute)
+		if d < want/2 || d >= want*3/2 {
+			t.Fatalf("failure %d: backoff %v outside [%v, %v)", f, d, want/2, want*3/2)
+		}
+	}
+}
