@@ -268,3 +268,24 @@ func TestRemoveWithData(t *testing.T) {
 		t.Fatal("second remove succeeded")
 	}
 }
+
+// A complete torrent paused while its data was being checked stays paused
+// (it must not report seeding), and seeds once resumed.
+func TestPausedDuringCheckStaysPaused(t *testing.T) {
+	dir := t.TempDir()
+	mi := makeTorrent(t, dir, "p.bin", 4<<20, 64<<10)
+	c := newTestClient(t, 54, func(cfg *Config) { cfg.DataDir = dir })
+	tor, err := c.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tor.Pause()
+	waitComplete(t, tor, 30*time.Second)
+	if s := tor.Stats(); s.State != StatePaused {
+		t.Fatalf("state %s after completing while paused", s.State)
+	}
+	tor.Resume()
+	if s := tor.Stats(); s.State != StateSeeding {
+		t.Fatalf("state %s after resume", s.State)
+	}
+}

@@ -56,7 +56,7 @@ func NewClient(cfg Config) (*Client, error) {
 		ctx:       ctx,
 		cancel:    cancel,
 		torrents:  map[[20]byte]*Torrent{},
-		webseeds:  webseed.NewClient(defaultSeedPerHost, 2*time.Minute, Version),
+		webseeds:  webseed.NewClient(soloSeedPerHost, 2*time.Minute, Version),
 	}
 	if host, _, err := net.SplitHostPort(cfg.ListenAddr); err == nil && host != "" {
 		ip, err := netip.ParseAddr(host)

@@ -219,7 +219,9 @@ func (t *torrent) dropBanned(c *peerConn) {
 }
 
 func (t *torrent) onComplete() {
-	t.state = StateSeeding
+	if !t.paused {
+		t.state = StateSeeding
+	}
 	t.completedAt = time.Now()
 	t.downloadedAtComplete = t.downloadedTotal()
 	for _, c := range t.conns {

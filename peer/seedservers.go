@@ -50,7 +50,8 @@ const (
 	seedMaxFails       = 8                      // consecutive failures before a server is dropped
 	seedMaxBadPieces   = 2                      // failed pieces it shared in before it is dropped
 	defaultSeedGrace   = 3 * time.Second
-	defaultSeedPerHost = 2
+	defaultSeedPerHost = 2 // spans in flight per server alongside a swarm
+	soloSeedPerHost    = 4 // when seed servers are the only source
 )
 
 type seedServer struct {
@@ -170,8 +171,12 @@ func (t *torrent) seedServerTick(now time.Time) {
 	if reason == "" || t.backpressured() {
 		return
 	}
+	perHost := defaultSeedPerHost
+	if len(t.conns) == 0 {
+		perHost = soloSeedPerHost
+	}
 	for _, s := range t.seeds {
-		for s.dropped == "" && !now.Before(s.nextTry) && s.inflight < defaultSeedPerHost {
+		for s.dropped == "" && !now.Before(s.nextTry) && s.inflight < perHost {
 			if !t.seedFetch(s, eligible) {
 				break
 			}
