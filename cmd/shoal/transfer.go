@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoal-p2p/shoal/peer"
 	"github.com/shoal-p2p/shoal/peer/wire"
+	"github.com/shoal-p2p/shoal/proximity"
 	"github.com/shoal-p2p/shoal/tui"
 )
 
@@ -29,6 +30,9 @@ type transferFlags struct {
 	seedServers, seedServerMinRate    string
 	noTUI                             bool       // get: a progress line instead of the UI on a terminal
 	level                             slog.Level // parsed --log-level
+	noDHT                             bool
+	dhtBootstrap                      []string
+	asnDB, proximityMode              string
 }
 
 func (f *transferFlags) register(cmd *cobra.Command) {
@@ -47,6 +51,10 @@ func (f *transferFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error (logs go to stderr)")
 	fs.StringVar(&f.seedServers, "seed-servers", "fallback", "use BEP 19 seed servers (web seeds): off, fallback (only what peers cannot serve), always")
 	fs.StringVar(&f.seedServerMinRate, "seed-server-min-rate", "", "also use seed servers while peers deliver less than this, e.g. 1MiB")
+	fs.BoolVar(&f.noDHT, "no-dht", false, "turn the mainline DHT off")
+	fs.StringSliceVar(&f.dhtBootstrap, "dht-bootstrap", nil, "DHT bootstrap nodes host:port (repeatable or comma-separated; there is no public default)")
+	fs.StringVar(&f.asnDB, "asn-db", "", "IP-to-ASN database (MMDB or iptoasn TSV) for choosing nearby peers")
+	fs.StringVar(&f.proximityMode, "proximity", "on", "dial peers nearest first with a diversity quota (on), or in random order (off)")
 }
 
 func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
@@ -75,6 +83,17 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 	if err != nil {
 		return peer.Config{}, usagef("--seed-server-min-rate %q: %v", f.seedServerMinRate, err)
 	}
+	var loc proximity.Locator
+	if f.asnDB != "" {
+		tab, err := proximity.LoadFile(f.asnDB)
+		if err != nil {
+			return peer.Config{}, err
+		}
+		loc = tab
+	}
+	if f.proximityMode != "on" && f.proximityMode != "off" {
+		return peer.Config{}, usagef("--proximity %q: want on or off", f.proximityMode)
+	}
 	if f.maxConns <= 0 {
 		return peer.Config{}, usagef("--max-conns must be positive, not %d", f.maxConns)
 	}
@@ -88,6 +107,10 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 		DisableTrackers:    f.noTrackers,
 		DisablePEX:         f.noPEX,
 		SeedServers:        ssMode,
+		NoDHT:              f.noDHT,
+		DHTBootstrap:       f.dhtBootstrap,
+		Locator:            loc,
+		ProximityOff:       f.proximityMode == "off",
 		SeedServerMinRate:  ssRate,
 		Logger:             slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
