@@ -50,8 +50,9 @@ const (
 	seedMaxFails       = 8                      // consecutive failures before a server is dropped
 	seedMaxBadPieces   = 2                      // failed pieces it shared in before it is dropped
 	defaultSeedGrace   = 3 * time.Second
-	defaultSeedPerHost = 2 // spans in flight per server alongside a swarm
-	soloSeedPerHost    = 4 // when seed servers are the only source
+	defaultSeedPerHost = 2        // spans in flight per server alongside a swarm
+	soloSeedPerHost    = 4        // when seed servers are the only source
+	seedIdleRate       = 16 << 10 // B/s from peers below which the swarm counts as not delivering
 )
 
 type seedServer struct {
@@ -108,9 +109,18 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 			t.slowSince = time.Time{}
 		}
 	}
-	// Pieces no connected peer can serve: no holder, or every holder chokes us.
+	// Pieces no connected peer can serve: no holder, or every holder chokes
+	// us. Pieces nobody has are the seed servers' at once (after the grace);
+	// pieces held only by peers that choke us wait while other peers keep
+	// delivering — in a flash crowd most holders choke most peers, and the
+	// swarm still carries the content.
+	var peerRate float64
+	for _, c := range t.conns {
+		peerRate += c.down.Rate()
+	}
+	swarmIdle := peerRate < seedIdleRate
 	unservable := bitfield.New(t.numPieces)
-	noHolder := true
+	nobody, choked := 0, 0
 	for i := 0; i < t.numPieces; i++ {
 		if !t.pk.Wanted(i) {
 			continue
@@ -125,11 +135,14 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 				}
 			}
 		}
-		if !open {
+		switch {
+		case open:
+		case !held:
 			unservable.Set(i)
-			if held {
-				noHolder = false
-			}
+			nobody++
+		case swarmIdle:
+			unservable.Set(i)
+			choked++
 		}
 	}
 	if unservable.None() {
@@ -146,10 +159,13 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	if !alone && now.Sub(t.stuckSince) < t.seedGrace() {
 		return nil, ""
 	}
-	if noHolder {
-		return &unservable, fmt.Sprintf("%d pieces no connected peer has", unservable.Count())
+	switch {
+	case choked == 0:
+		return &unservable, fmt.Sprintf("%d pieces no connected peer has", nobody)
+	case nobody == 0:
+		return &unservable, fmt.Sprintf("%d pieces only choking peers have, and peers deliver nothing", choked)
 	}
-	return &unservable, fmt.Sprintf("%d pieces only choking peers have", unservable.Count())
+	return &unservable, fmt.Sprintf("%d pieces no connected peer has, %d only choking peers have", nobody, choked)
 }
 
 func (t *torrent) seedGrace() time.Duration {
