@@ -142,3 +142,12 @@ func sideBySide(left, right string, lw int, gap string) string {
 	}
 	return b.String()
 }
+
+// FormatBytes prints a byte count in binary units ("1.5 MiB"), as the UI does.
+func FormatBytes(n int64) string { return humanBytes(n) }
+
+// FormatRate prints a rate in bytes per second ("2.0 MiB/s"), as the UI does.
+func FormatRate(bps float64) string { return humanRate(bps) }
+
+// FormatETA prints a remaining time ("3m04s"; "--" when unknown).
+func FormatETA(d time.Duration) string { return humanETA(d) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoal-p2p/shoal/daemon"
 	"github.com/shoal-p2p/shoal/peer/storage"
 )
 
@@ -26,7 +27,7 @@ func newCreateCmd() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := args[0]
-			pl, err := parseSize(pieceLen)
+			pl, err := daemon.ParseSize(pieceLen)
 			if err != nil {
 				return usagef("--piece-length %q: %v", pieceLen, err)
 			}

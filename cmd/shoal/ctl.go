@@ -12,6 +12,7 @@ import (
 
 	"github.com/shoal-p2p/shoal/daemon"
 	"github.com/shoal-p2p/shoal/peer"
+	"github.com/shoal-p2p/shoal/tui"
 )
 
 // ctlFlags locate the daemon's API and its token.
@@ -125,8 +126,8 @@ func newCtlListCmd(f *ctlFlags) *cobra.Command {
 			fmt.Fprintln(tw, "HASH\tNAME\tSTATE\tDONE\tSIZE\t↓/s\t↑/s\tPEERS\tFROM PEERS\tFROM SEED SERVERS")
 			for _, t := range list {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f%%\t%s\t%s\t%s\t%d\t%s\t%s\n", t.InfoHash[:12], t.Name, t.State,
-					100*t.Progress, humanBytes(t.Size), humanBytes(int64(t.DownloadRate)), humanBytes(int64(t.UploadRate)),
-					t.Peers, humanBytes(t.FromPeers), humanBytes(t.FromSeedServers))
+					100*t.Progress, tui.FormatBytes(t.Size), tui.FormatBytes(int64(t.DownloadRate)), tui.FormatBytes(int64(t.UploadRate)),
+					t.Peers, tui.FormatBytes(t.FromPeers), tui.FormatBytes(t.FromSeedServers))
 			}
 			return tw.Flush()
 		},
@@ -218,14 +219,14 @@ func newCtlStatsCmd(f *ctlFlags) *cobra.Command {
 					return printJSON(out, d)
 				}
 				fmt.Fprintf(out, "%s %s\nstate %s, %.1f%% of %s, %d peers (%d seeds)\n", d.InfoHash, d.Name, d.State,
-					100*d.Progress, humanBytes(d.Size), d.Peers, d.Seeds)
+					100*d.Progress, tui.FormatBytes(d.Size), d.Peers, d.Seeds)
 				fmt.Fprintf(out, "downloaded %s (from peers %s, from seed servers %s), uploaded %s\n",
-					humanBytes(d.Downloaded), humanBytes(d.FromPeers), humanBytes(d.FromSeedServers), humanBytes(d.Uploaded))
+					tui.FormatBytes(d.Downloaded), tui.FormatBytes(d.FromPeers), tui.FormatBytes(d.FromSeedServers), tui.FormatBytes(d.Uploaded))
 				if d.FallbackReason != "" {
 					fmt.Fprintf(out, "seed servers in use: %s\n", d.FallbackReason)
 				}
 				for _, s := range d.SeedServers {
-					fmt.Fprintf(out, "seed server %s: %s, %s %s\n", s.URL, s.State, humanBytes(s.Bytes), s.LastError+s.Dropped)
+					fmt.Fprintf(out, "seed server %s: %s, %s %s\n", s.URL, s.State, tui.FormatBytes(s.Bytes), s.LastError+s.Dropped)
 				}
 				return nil
 			}
@@ -237,10 +238,10 @@ func newCtlStatsCmd(f *ctlFlags) *cobra.Command {
 				return printJSON(out, s)
 			}
 			fmt.Fprintf(out, "%d torrents %v, %d peers, ↓ %s/s ↑ %s/s\n", s.Torrents, s.States, s.Peers,
-				humanBytes(int64(s.DownloadRate)), humanBytes(int64(s.UploadRate)))
+				tui.FormatBytes(int64(s.DownloadRate)), tui.FormatBytes(int64(s.UploadRate)))
 			fmt.Fprintf(out, "downloaded %s (from peers %s, from seed servers %s), uploaded %s\n",
-				humanBytes(s.Downloaded), humanBytes(s.FromPeers), humanBytes(s.FromSeedServers), humanBytes(s.Uploaded))
-			fmt.Fprintf(out, "web seed: %d requests, %s sent; peer port %s\n", s.WebSeedRequests, humanBytes(s.WebSeedBytes), s.PeerListen)
+				tui.FormatBytes(s.Downloaded), tui.FormatBytes(s.FromPeers), tui.FormatBytes(s.FromSeedServers), tui.FormatBytes(s.Uploaded))
+			fmt.Fprintf(out, "web seed: %d requests, %s sent; peer port %s\n", s.WebSeedRequests, tui.FormatBytes(s.WebSeedBytes), s.PeerListen)
 			return nil
 		},
 	}

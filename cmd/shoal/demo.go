@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoal-p2p/shoal/daemon"
 	"github.com/shoal-p2p/shoal/peer"
 	"github.com/shoal-p2p/shoal/testnet"
 	"github.com/shoal-p2p/shoal/tui"
@@ -28,7 +29,7 @@ waits for every leecher, checks every copy and prints a summary.`,
   shoal demo --leechers 8 --size 256MiB --no-tui`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := parseSize(size)
+			n, err := daemon.ParseSize(size)
 			if err != nil {
 				return usagef("--size %q: %v", size, err)
 			}

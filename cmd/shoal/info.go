@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-p2p/shoal/peer"
+	"github.com/shoal-p2p/shoal/tui"
 )
 
 type infoJSON struct {
@@ -73,8 +74,8 @@ func newInfoCmd() *cobra.Command {
 			fmt.Fprintf(tw, "Name:\t%s\n", j.Name)
 			fmt.Fprintf(tw, "Info hash:\t%s\n", j.InfoHash)
 			if spec.Info != nil {
-				fmt.Fprintf(tw, "Size:\t%s (%d bytes)\n", humanBytes(j.TotalLength), j.TotalLength)
-				fmt.Fprintf(tw, "Pieces:\t%d × %s\n", j.NumPieces, humanBytes(j.PieceLength))
+				fmt.Fprintf(tw, "Size:\t%s (%d bytes)\n", tui.FormatBytes(j.TotalLength), j.TotalLength)
+				fmt.Fprintf(tw, "Pieces:\t%d × %s\n", j.NumPieces, tui.FormatBytes(j.PieceLength))
 				fmt.Fprintf(tw, "Private:\t%v\n", j.Private)
 			} else {
 				fmt.Fprintf(tw, "Metadata:\tnot in a magnet link: fetched from peers on download\n")
@@ -97,7 +98,7 @@ func newInfoCmd() *cobra.Command {
 			if len(j.Files) > 0 {
 				fmt.Fprintf(tw, "Files:\t%d\n", len(j.Files))
 				for _, f := range j.Files {
-					fmt.Fprintf(tw, "\t%10s  %s\n", humanBytes(f.Length), f.Path)
+					fmt.Fprintf(tw, "\t%10s  %s\n", tui.FormatBytes(f.Length), f.Path)
 				}
 			}
 			return tw.Flush()

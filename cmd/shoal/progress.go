@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shoal-p2p/shoal/peer"
+	"github.com/shoal-p2p/shoal/tui"
 )
 
 func isTerminal(f *os.File) bool {
@@ -44,7 +45,7 @@ func (b *progressBar) update(done, total int64) {
 	const width = 30
 	fill := int(float64(width) * float64(done) / float64(total))
 	fmt.Fprintf(b.w, "\r%s [%s%s] %5.1f%% %s / %s", b.label, strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
-		100*float64(done)/float64(total), humanBytes(done), humanBytes(total))
+		100*float64(done)/float64(total), tui.FormatBytes(done), tui.FormatBytes(total))
 	b.drawn = true
 }
 
@@ -120,7 +121,7 @@ func (r *reporter) event(name string, s peer.Stats) {
 		r.closeLine()
 		switch name {
 		case "complete":
-			fmt.Fprintf(r.w, "complete: %s (%s) in %s\n", s.Name, humanBytes(s.TotalLength), s.DownloadingTook.Round(time.Millisecond))
+			fmt.Fprintf(r.w, "complete: %s (%s) in %s\n", s.Name, tui.FormatBytes(s.TotalLength), s.DownloadingTook.Round(time.Millisecond))
 		case "error":
 			fmt.Fprintf(r.w, "stopped: %s\n", s.Err)
 		case "interrupted":
@@ -153,10 +154,10 @@ func progressLine(s peer.Stats) string {
 		return fmt.Sprintf("%s: fetching metadata, %d peers", s.Name, len(s.Peers))
 	}
 	line := fmt.Sprintf("%s %5.1f%% %s/%s ↓%s ↑%s ETA %s peers %d (%d seeds) [%s]",
-		s.Name, 100*s.Progress, humanBytes(s.Completed), humanBytes(s.TotalLength),
-		humanRate(s.DownloadRate), humanRate(s.UploadRate), humanETA(s.ETA), len(s.Peers), s.ConnectedSeeds, s.State)
+		s.Name, 100*s.Progress, tui.FormatBytes(s.Completed), tui.FormatBytes(s.TotalLength),
+		tui.FormatRate(s.DownloadRate), tui.FormatRate(s.UploadRate), tui.FormatETA(s.ETA), len(s.Peers), s.ConnectedSeeds, s.State)
 	if s.FromSeeds > 0 || s.FallbackReason != "" {
-		line += fmt.Sprintf(" seed servers %s", humanBytes(s.FromSeeds))
+		line += fmt.Sprintf(" seed servers %s", tui.FormatBytes(s.FromSeeds))
 		if s.FallbackReason != "" {
 			line += " (" + s.FallbackReason + ")"
 		}

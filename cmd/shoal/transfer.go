@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoal-p2p/shoal/daemon"
 	"github.com/shoal-p2p/shoal/peer"
 	"github.com/shoal-p2p/shoal/peer/wire"
 	"github.com/shoal-p2p/shoal/proximity"
@@ -62,11 +63,11 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 	if err != nil {
 		return peer.Config{}, usagef("--encryption: %v", err)
 	}
-	up, err := parseSize(f.upRate)
+	up, err := daemon.ParseSize(f.upRate)
 	if err != nil {
 		return peer.Config{}, usagef("--up-rate %q: %v", f.upRate, err)
 	}
-	down, err := parseSize(f.downRate)
+	down, err := daemon.ParseSize(f.downRate)
 	if err != nil {
 		return peer.Config{}, usagef("--down-rate %q: %v", f.downRate, err)
 	}
@@ -79,7 +80,7 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 	if err != nil {
 		return peer.Config{}, usagef("--seed-servers: %v", err)
 	}
-	ssRate, err := parseSize(f.seedServerMinRate)
+	ssRate, err := daemon.ParseSize(f.seedServerMinRate)
 	if err != nil {
 		return peer.Config{}, usagef("--seed-server-min-rate %q: %v", f.seedServerMinRate, err)
 	}
@@ -117,11 +118,11 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 }
 
 func (f *transferFlags) addOptions() (peer.AddOptions, error) {
-	up, err := parseSize(f.torrentUp)
+	up, err := daemon.ParseSize(f.torrentUp)
 	if err != nil {
 		return peer.AddOptions{}, usagef("--torrent-up-rate %q: %v", f.torrentUp, err)
 	}
-	down, err := parseSize(f.torrentDown)
+	down, err := daemon.ParseSize(f.torrentDown)
 	if err != nil {
 		return peer.AddOptions{}, usagef("--torrent-down-rate %q: %v", f.torrentDown, err)
 	}
@@ -212,7 +213,7 @@ func transferTUI(ctx context.Context, cl *peer.Client, t *peer.Torrent, opts pee
 	}
 	switch {
 	case res.Completed:
-		fmt.Printf("complete: %s (%s) in %s\n", s.Name, humanBytes(s.TotalLength), s.DownloadingTook.Round(time.Millisecond))
+		fmt.Printf("complete: %s (%s) in %s\n", s.Name, tui.FormatBytes(s.TotalLength), s.DownloadingTook.Round(time.Millisecond))
 		return nil
 	case res.Err != "":
 		return errors.New(res.Err)
