@@ -4,8 +4,8 @@ BIN       := bin/shoal
 PKGS      := ./...
 FUZZTIME  ?= 10s
 # Debian packages the interop tests, benchmarks and demo use.
-DEBS      := aria2 transmission-cli transmission-daemon opentracker mktorrent redis-server nginx tmux iproute2 util-linux
-TOOLS     := aria2c transmission-daemon transmission-remote opentracker mktorrent unshare ip
+DEBS      := aria2 transmission-cli transmission-daemon opentracker mktorrent redis-server nginx tmux iproute2 util-linux curl
+TOOLS     := aria2c transmission-daemon transmission-remote transmission-show opentracker mktorrent redis-server nginx tmux unshare ip curl
 
 .PHONY: all build test test-short vet fuzz bench interop demo deps clean fmt
 
