@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -42,6 +43,15 @@ type Ranked struct {
 	Class    Class
 	Distance Distance
 }
+
+// rankScratch is Rank's working memory, reused across calls (the tracker
+// ranks on every announce): candidate slices and the admission maps.
+type rankScratch struct {
+	cs, near, quota []rankCand
+	adm             admission
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(rankScratch) }}
 
 func (c RankConfig) share() float64 {
 	switch {
@@ -85,8 +95,12 @@ func Rank(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.A
 	if rng == nil {
 		rng = rand.New(rand.NewPCG(0x5eed, 0x9e3779b97f4a7c15))
 	}
-	cs, pool := prepare(loc, self, cands, rtt, rng, cfg.Off)
-	adm := newAdmission(min(n, len(cs)), cfg.maxPerNet(), cfg.MaxPerASN)
+	sc := scratchPool.Get().(*rankScratch)
+	defer scratchPool.Put(sc)
+	cs, pool := prepare(loc, self, cands, rtt, rng, cfg.Off, sc.cs)
+	sc.cs = cs
+	adm := &sc.adm
+	adm.reset(cfg.maxPerNet(), cfg.MaxPerASN)
 	if cfg.Off {
 		return rankOff(cs, cands, n, adm, rng)
 	}
@@ -94,9 +108,11 @@ func Rank(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.A
 	if pool > 0 {
 		l := min(n, len(cs))
 		q := min(int(math.Ceil(cfg.share()*float64(l))), pool)
-		quota = pickQuota(cs, cands, q, pool, adm, rng)
+		quota = pickQuota(cs, cands, q, pool, adm, rng, sc.quota)
+		sc.quota = quota
 	}
-	near := make([]rankCand, 0, min(n, len(cs))-len(quota))
+	near := sc.near[:0]
+	defer func() { sc.near = near }()
 	heap := cs
 	heapify(heap)
 	for len(heap) > 0 && len(near) < n-len(quota) {

@@ -10,7 +10,7 @@ import (
 // self, moves the quota-eligible ("remote") candidates to the front and
 // returns how many there are. Unless off, each candidate gets a random
 // tie-breaker.
-func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.AddrPort) time.Duration, rng *rand.Rand, off bool) (cs []rankCand, pool int) {
+func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.AddrPort) time.Duration, rng *rand.Rand, off bool, buf []rankCand) (cs []rankCand, pool int) {
 	self = self.Unmap().WithZone("")
 	var selfKey u128
 	var selfIs4 bool
@@ -22,7 +22,7 @@ func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(neti
 	if loc != nil && self.IsValid() {
 		selfASN = loc.ASN(self)
 	}
-	cs = make([]rankCand, 0, len(cands))
+	cs = buf[:0]
 	for i, c := range cands {
 		ip := c.Addr().Unmap()
 		if !ip.IsValid() {
@@ -68,8 +68,8 @@ func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(neti
 // pickQuota draws up to q admissible candidates uniformly at random from
 // cs[:pool] (a partial Fisher–Yates shuffle), marks them taken and returns
 // copies in the order drawn.
-func pickQuota(cs []rankCand, cands []netip.AddrPort, q, pool int, adm *admission, rng *rand.Rand) []rankCand {
-	out := make([]rankCand, 0, q)
+func pickQuota(cs []rankCand, cands []netip.AddrPort, q, pool int, adm *admission, rng *rand.Rand, out []rankCand) []rankCand {
+	out = out[:0]
 	for k := 0; k < pool && len(out) < q; k++ {
 		j := k + rng.IntN(pool-k)
 		cs[k], cs[j] = cs[j], cs[k]

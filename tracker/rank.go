@@ -9,6 +9,14 @@ import (
 	"github.com/shoal-p2p/shoal/tracker/store"
 )
 
+// chooseBufs is choose's working memory, reused across announces.
+type chooseBufs struct {
+	addrs []netip.AddrPort
+	idx   []int
+}
+
+var chooseScratch = sync.Pool{New: func() any { return new(chooseBufs) }}
+
 var rngPool = sync.Pool{New: func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }}
 
 // choose picks up to n of cands for the requester at self, never the
@@ -20,8 +28,10 @@ func (t *Tracker) choose(self netip.AddrPort, cands []store.Peer, n int) []store
 	if n == 0 || len(cands) == 0 {
 		return nil
 	}
-	addrs := make([]netip.AddrPort, 0, len(cands))
-	idx := make([]int, 0, len(cands))
+	sc := chooseScratch.Get().(*chooseBufs)
+	defer chooseScratch.Put(sc)
+	addrs, idx := sc.addrs[:0], sc.idx[:0]
+	defer func() { sc.addrs, sc.idx = addrs, idx }()
 	for i, c := range cands {
 		if c.Addr == self {
 			continue // never the requester, even under another peer id
