@@ -21,6 +21,8 @@ import (
 //	POST   /api/v1/torrents/{hash}/resume     TorrentInfo
 //	DELETE /api/v1/torrents/{hash}[?delete_data=true]
 //	GET    /api/v1/stats                      GlobalStats
+//	GET    /api/v1/snapshot                   Snapshot (full engine stats; api_ui.go)
+//	PUT    /api/v1/torrents/{hash}/files/{index}/priority   FilePriorityRequest
 //
 // Errors are JSON ErrorBody with 400 (bad input, malformed JSON, body too
 // large), 401 (token), 404 (unknown torrent) or 500.
@@ -41,6 +43,7 @@ func (d *Daemon) handler(withAPI bool) http.Handler {
 	api.HandleFunc("POST /api/v1/torrents/{hash}/resume", d.apiResume)
 	api.HandleFunc("DELETE /api/v1/torrents/{hash}", d.apiRemove)
 	api.HandleFunc("GET /api/v1/stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, d.Stats()) })
+	d.registerUIAPI(api) // api_ui.go
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)
 	})
