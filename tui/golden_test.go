@@ -52,7 +52,7 @@ func TestGoldenUnicode(t *testing.T) {
 		t.Run(tabNames[tb]+"_120x40", func(t *testing.T) {
 			m := goldenModel(120, 40)
 			m.th = newTheme(false, false, nil)
-			m.keys = newKeyMap(false)
+			m.keys = newKeyMap(false, false)
 			m.styleHelp()
 			m.tab = tb
 			out := m.View()

@@ -12,7 +12,12 @@ type keyMap struct {
 	Tab1, Tab2, Tab3, Tab4, Tab5, Tab6      key.Binding
 }
 
-func newKeyMap(ascii bool) keyMap {
+// newKeyMap builds the bindings; detach labels q "detach" (attached to a daemon).
+func newKeyMap(ascii, detach bool) keyMap {
+	quit := "quit"
+	if detach {
+		quit = "detach"
+	}
 	up, down := "↑/k", "↓/j"
 	if ascii {
 		up, down = "up/k", "down/j"
@@ -39,7 +44,7 @@ func newKeyMap(ascii bool) keyMap {
 		Sort:       k("s", "sort", "s"),
 		Reverse:    k("S", "reverse sort", "S"),
 		Help:       k("?", "help", "?"),
-		Quit:       k("q", "quit", "q", "ctrl+c"),
+		Quit:       k("q", quit, "q", "ctrl+c"),
 		PrioUp:     k("+", "file priority up", "+", "="),
 		PrioDown:   k("-", "file priority down", "-"),
 		Skip:       k("x", "skip file", "x"),

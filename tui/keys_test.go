@@ -201,3 +201,13 @@ func TestResultFollow(t *testing.T) {
 		t.Fatalf("result %+v for a complete torrent", r)
 	}
 }
+
+// Attached to a daemon, q detaches: the footer must say so.
+func TestQuitLabelWhenAttached(t *testing.T) {
+	if d := newKeyMap(false, true).Quit.Help().Desc; d != "detach" {
+		t.Fatalf("q is labelled %q when attached", d)
+	}
+	if d := newKeyMap(false, false).Quit.Help().Desc; d != "quit" {
+		t.Fatalf("q is labelled %q in-process", d)
+	}
+}

@@ -27,6 +27,9 @@ type Options struct {
 	// Plain forces ASCII glyphs and no colour (also chosen by NO_COLOR or
 	// TERM=dumb).
 	Plain bool
+	// Detach labels q "detach": the UI is attached to a daemon, which keeps
+	// running after it quits.
+	Detach bool
 }
 
 // Result is how the UI ended.
@@ -167,7 +170,7 @@ func New(b Backend, opts Options) *Model {
 		b:        b,
 		opts:     opts,
 		th:       newTheme(plain, !plain, nil),
-		keys:     newKeyMap(plain),
+		keys:     newKeyMap(plain, opts.Detach),
 		help:     help.New(),
 		now:      time.Now,
 		log:      opts.Log,

@@ -17,7 +17,7 @@ func Run(ctx context.Context, b Backend, opts Options) (Result, error) {
 	plain := opts.Plain || plainFromEnv()
 	color := !plain && termenv.NewOutput(os.Stdout).EnvColorProfile() != termenv.Ascii
 	m.th = newTheme(plain, color, os.Stdout)
-	m.keys = newKeyMap(plain)
+	m.keys = newKeyMap(plain, opts.Detach)
 	m.styleHelp()
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err := p.Run()

@@ -49,7 +49,7 @@ away, its torrents show as errors until it answers again.`,
 			log := tui.NewLog(0, slog.LevelInfo)
 			b.Logger = slog.New(log.Handler())
 			log.Add(tui.Entry{Time: time.Now(), Level: slog.LevelInfo, Msg: "attached to the daemon at " + c.Base})
-			if _, err := tui.Run(cmd.Context(), b, tui.Options{Log: log, Tick: tick}); err != nil {
+			if _, err := tui.Run(cmd.Context(), b, tui.Options{Log: log, Tick: tick, Detach: true}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "detached from the daemon at %s; it keeps running\n", c.Base)
