@@ -7,7 +7,7 @@ FUZZTIME  ?= 10s
 DEBS      := aria2 transmission-cli transmission-daemon opentracker mktorrent redis-server nginx tmux iproute2 util-linux curl
 TOOLS     := aria2c transmission-daemon transmission-remote transmission-show opentracker mktorrent redis-server nginx tmux unshare ip curl
 
-.PHONY: all build test test-short vet fuzz bench interop demo deps clean fmt
+.PHONY: all build test test-short vet fuzz bench interop demo deps clean fmt testnet
 
 all: build
 
@@ -56,6 +56,17 @@ bench: deps build
 
 demo: build
 	./$(BIN) demo
+
+# testnet runs the standard scenario set on loopback and writes text + JSON
+# reports to $(TESTNET_OUT) (multi-as runs with proximity on and off).
+TESTNET_OUT ?= testnet-out
+testnet: build
+	@mkdir -p $(TESTNET_OUT); rc=0; \
+	for s in flash-crowd long-tail churn; do \
+		./$(BIN) testnet run --quiet --out $(TESTNET_OUT) testnet/scenarios/$$s.yaml || rc=1; \
+	done; \
+	./$(BIN) testnet run --quiet --proximity both --out $(TESTNET_OUT) testnet/scenarios/multi-as.yaml || rc=1; \
+	exit $$rc
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -140,6 +140,9 @@ func (c *Client) acceptLoop() {
 			}
 			continue
 		}
+		if c.cfg.WrapConn != nil {
+			nc = c.cfg.WrapConn(nc)
+		}
 		c.wg.Add(1)
 		go c.handleIncoming(nc)
 	}
@@ -162,7 +165,11 @@ func (c *Client) handleIncoming(nc net.Conn) {
 		wc.Close()
 		return
 	}
-	addr := nc.RemoteAddr().(*net.TCPAddr).AddrPort()
+	addr, err := netip.ParseAddrPort(nc.RemoteAddr().String())
+	if err != nil {
+		wc.Close()
+		return
+	}
 	if !t.t.post(event{kind: evConnected, wc: wc, addr: addr, src: SourceIncoming}) {
 		wc.Close()
 	}

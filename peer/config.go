@@ -1,8 +1,10 @@
 package peer
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"time"
 
@@ -92,6 +94,17 @@ type Config struct {
 	// ProximityOff dials candidates in uniformly random order instead
 	// (for comparisons).
 	ProximityOff bool
+
+	// Dial, when set, opens outgoing peer connections in place of a
+	// net.Dialer: network is "tcp", laddr the source address ("IP:0", or ""
+	// when the client is not bound to an IP) and raddr the peer's
+	// "IP:PORT". It must honour ctx. Trackers, DHT and seed servers do not
+	// use it. The testnet uses it to add per-AS-pair latency.
+	Dial func(ctx context.Context, network, laddr, raddr string) (net.Conn, error)
+	// WrapConn, when set, wraps every accepted peer connection before the
+	// handshake. The returned conn must keep the original RemoteAddr and
+	// close the original on Close.
+	WrapConn func(net.Conn) net.Conn
 
 	// Logger receives structured logs; default slog.Default().
 	Logger *slog.Logger

@@ -51,8 +51,7 @@ func (t *torrent) connectMore(now time.Time) {
 func (t *torrent) dial(a netip.AddrPort, src Source, encrypt bool) {
 	ctx, cancel := context.WithTimeout(t.ctx, dialTimeout)
 	defer cancel()
-	d := net.Dialer{LocalAddr: t.cl.localAddrFor(a.Addr())}
-	nc, err := d.DialContext(ctx, "tcp", a.String())
+	nc, err := t.cl.dialPeer(ctx, a)
 	var wc *wire.Conn
 	if err == nil {
 		opts := t.cl.wireOptions()
@@ -71,6 +70,23 @@ func (t *torrent) dial(a netip.AddrPort, src Source, encrypt bool) {
 	if !t.post(ev) && wc != nil {
 		wc.Close()
 	}
+}
+
+// dialPeer opens a TCP connection to a peer, through Config.Dial when set.
+func (c *Client) dialPeer(ctx context.Context, a netip.AddrPort) (net.Conn, error) {
+	laddr := c.localAddrFor(a.Addr())
+	if c.cfg.Dial != nil {
+		ls := ""
+		if laddr != nil {
+			ls = laddr.String()
+		}
+		return c.cfg.Dial(ctx, "tcp", ls, a.String())
+	}
+	d := net.Dialer{}
+	if laddr != nil {
+		d.LocalAddr = laddr
+	}
+	return d.DialContext(ctx, "tcp", a.String())
 }
 
 func (t *torrent) onDialDone(ev event) {

@@ -78,7 +78,7 @@ people already run (aria2, Transmission, qBittorrent, rtorrent).`,
 		}
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCreateCmd(), newInfoCmd(), newGetCmd(), newSeedCmd(), newDemoCmd(), newTrackerCmd(), newDHTCmd(), newDaemonCmd(), newCtlCmd(), newTUICmd())
+	root.AddCommand(newCreateCmd(), newInfoCmd(), newGetCmd(), newSeedCmd(), newDemoCmd(), newTrackerCmd(), newDHTCmd(), newDaemonCmd(), newCtlCmd(), newTUICmd(), newTestnetCmd())
 	return root
 }
 

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoal-p2p/shoal/testnet"
+)
+
+func newTestnetCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "testnet",
+		Short: "Run whole swarms on loopback and measure them",
+	}
+	var out, prox string
+	var verbose, quiet bool
+	run := &cobra.Command{
+		Use:   "run SCENARIO.yaml",
+		Short: "Run one scenario and write its report",
+		Long: `Runs a scenario file (see testnet/scenarios/README.md) in this process:
+seeds, seed servers, a tracker and peers, each on its own 127.A.B.C address,
+with the scenario's rate caps and per-AS-pair latency. Prints the text report
+and, with --out, writes NAME.txt and NAME.json there. --proximity overrides
+the file: on, off, or both (two runs, NAME-on and NAME-off).`,
+		Example: `  shoal testnet run testnet/scenarios/flash-crowd.yaml --out testnet-out
+  shoal testnet run testnet/scenarios/multi-as.yaml --proximity both`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := testnet.LoadScenario(args[0])
+			if err != nil {
+				return err
+			}
+			type variant struct {
+				suffix string
+				on     *bool
+			}
+			t, f := true, false
+			var vs []variant
+			switch strings.ToLower(prox) {
+			case "":
+				vs = []variant{{"", nil}}
+			case "on":
+				vs = []variant{{"", &t}}
+			case "off":
+				vs = []variant{{"", &f}}
+			case "both":
+				vs = []variant{{"-on", &t}, {"-off", &f}}
+			default:
+				return usagef("--proximity %q: want on, off or both", prox)
+			}
+			opts := testnet.RunOptions{}
+			if verbose {
+				opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			}
+			if !quiet {
+				opts.Progress = cmd.ErrOrStderr()
+			}
+			var firstErr error
+			for _, v := range vs {
+				s := *sc
+				if v.on != nil {
+					s.SetProximity(*v.on)
+				}
+				name := strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0])) + v.suffix
+				rep, err := testnet.Run(cmd.Context(), &s, opts)
+				if rep != nil {
+					_ = rep.WriteText(cmd.OutOrStdout())
+					if out != "" {
+						if werr := rep.WriteFiles(out, name); werr != nil && err == nil {
+							err = werr
+						} else {
+							fmt.Fprintf(cmd.OutOrStdout(), "report: %s.{txt,json}\n", filepath.Join(out, name))
+						}
+					}
+				}
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if cmd.Context().Err() != nil {
+					break
+				}
+			}
+			return firstErr
+		},
+	}
+	run.Flags().StringVar(&out, "out", "", "write NAME.txt and NAME.json reports to this folder")
+	run.Flags().StringVar(&prox, "proximity", "", "override the scenario: on, off or both")
+	run.Flags().BoolVar(&verbose, "verbose", false, "engine logs on stderr")
+	run.Flags().BoolVar(&quiet, "quiet", false, "no progress lines")
+	cmd.AddCommand(run)
+	return cmd
+}
