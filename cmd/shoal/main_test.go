@@ -118,6 +118,7 @@ func TestGetJSONAndInfo(t *testing.T) {
 		}
 	})
 	events := map[string]bool{}
+	var order []string
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		var ev struct {
@@ -128,9 +129,12 @@ func TestGetJSONAndInfo(t *testing.T) {
 			t.Fatalf("not a JSON line: %q", sc.Text())
 		}
 		events[ev.Event] = true
+		if ev.Event != "progress" {
+			order = append(order, ev.Event)
+		}
 	}
-	if !events["complete"] || !events["finished"] {
-		t.Fatalf("events %v in %q", events, out)
+	if !events["complete"] || !events["finished"] || order[0] != "complete" {
+		t.Fatalf("events %v (order %v) in %q", events, order, out)
 	}
 	want, _ := os.ReadFile(payload)
 	got, _ := os.ReadFile(filepath.Join(dir, "f.bin"))

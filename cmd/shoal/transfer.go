@@ -162,7 +162,7 @@ func transfer(cmd *cobra.Command, src string, cfg peer.Config, opts peer.AddOpti
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	complete := t.Complete()
+	complete, finished := t.Complete(), t.Finished()
 	for {
 		select {
 		case <-ctx.Done():
@@ -185,7 +185,16 @@ func transfer(cmd *cobra.Command, src string, cfg peer.Config, opts peer.AddOpti
 			s := t.Stats()
 			rep.progress(s, true)
 			rep.event("complete", s)
-		case <-t.Finished():
+		case <-finished:
+			finished = nil
+			// Both close together when there is no seeding goal, and select
+			// picks at random: report completion first in any case.
+			if complete != nil {
+				complete = nil
+				s := t.Stats()
+				rep.progress(s, true)
+				rep.event("complete", s)
+			}
 			if !untilInterrupt {
 				rep.event("finished", t.Stats())
 				return nil
