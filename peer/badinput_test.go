@@ -289,3 +289,34 @@ func TestPausedDuringCheckStaysPaused(t *testing.T) {
 		t.Fatalf("state %s after resume", s.State)
 	}
 }
+
+// Pausing or closing a torrent while its existing data is still being
+// checked must not overwrite a valid resume file with an empty piece set:
+// reopened afterwards, a complete torrent is still complete (with no peers
+// to fetch anything from).
+func TestPauseDuringCheckKeepsResume(t *testing.T) {
+	dir := t.TempDir()
+	mi := makeTorrent(t, dir, "keep.bin", 8<<20, 64<<10)
+	open := func() (*Client, *Torrent) {
+		c, err := NewClient(Config{DataDir: dir, ListenAddr: "127.0.0.55:0", Logger: testLogger(t), NoDHT: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tor, err := c.Add(context.Background(), mi, AddOptions{Seed: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, tor
+	}
+	c, tor := open()
+	waitComplete(t, tor, 30*time.Second) // writes a full resume file on Close
+	c.Close()
+	for i := 0; i < 5; i++ {
+		c, tor = open()
+		tor.Pause() // most likely while the resume file is being read
+		c.Close()
+	}
+	c, tor = open()
+	defer c.Close()
+	waitComplete(t, tor, 30*time.Second)
+}

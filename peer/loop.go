@@ -156,6 +156,7 @@ func (t *torrent) onVerified(bf bitfield.Bitfield, err error) {
 		t.pk.MarkHave(i)
 		return true
 	})
+	t.verified = true
 	t.log.Info("checked existing data", "have", t.have.Count(), "pieces", t.numPieces)
 	t.state = StateDownloading
 	if t.paused {
@@ -185,7 +186,7 @@ func (t *torrent) tick(now time.Time) {
 	t.metaTick(now)
 	t.connectMore(now)
 	t.sendPEX(now)
-	if t.pk != nil && t.state != StateChecking && !t.checkpointing && now.Sub(t.lastCheckpoint) >= t.cfg.ResumeInterval {
+	if t.verified && !t.checkpointing && now.Sub(t.lastCheckpoint) >= t.cfg.ResumeInterval {
 		t.checkpointAsync(now)
 	}
 	t.checkSeedGoal(now)
@@ -218,7 +219,7 @@ func (t *torrent) pause() {
 	for _, c := range t.conns {
 		t.dropConn(c, fmt.Errorf("paused"))
 	}
-	if t.pk != nil {
+	if t.verified {
 		t.checkpointAsync(time.Now())
 	}
 }
@@ -247,7 +248,9 @@ func (t *torrent) shutdown() {
 	t.announceStopped()
 	t.bg.Wait() // verification or a checkpoint still using storage
 	if t.st != nil {
-		if t.state != StateChecking {
+		// Only after the existing data was checked: before that t.have is
+		// empty, and saving it would erase a valid resume file.
+		if t.verified {
 			if err := t.st.Checkpoint(t.resumePath, t.ih, &t.have); err != nil {
 				t.log.Warn("final resume checkpoint failed", "err", err)
 			}

@@ -198,6 +198,7 @@ type torrent struct {
 	downloadedAtComplete int64
 	lastCheckpoint       time.Time
 	checkpointing        bool
+	verified             bool // existing data checked: t.have may be saved
 	pickBuf              []picker.Block
 	yourIP               netip.Addr // our address as peers report it (BEP 10 yourip)
 	seeds                []*seedServer
