@@ -50,10 +50,21 @@ const (
 	seedMaxFails       = 8                      // consecutive failures before a server is dropped
 	seedMaxBadPieces   = 2                      // failed pieces it shared in before it is dropped
 	defaultSeedGrace   = 3 * time.Second
-	defaultSeedPerHost = 2        // spans in flight per server alongside a swarm
-	soloSeedPerHost    = 4        // when seed servers are the only source
-	seedIdleRate       = 16 << 10 // B/s from peers below which the swarm counts as not delivering
+	defaultSeedPerHost = 2         // spans in flight per server alongside a swarm
+	soloSeedPerHost    = 4         // when seed servers are the only source
+	seedIdleRate       = 16 << 10  // B/s from peers below which the swarm counts as not delivering
+	seedEndgameRate    = 256 << 10 // B/s from peers below which seed servers help finish the last pieces
+	chokedGrace        = 20 * time.Second
 )
+
+// peerRate is what connected peers deliver now, bytes/s.
+func (t *torrent) peerRate() float64 {
+	var r float64
+	for _, c := range t.conns {
+		r += c.down.Rate()
+	}
+	return r
+}
 
 type seedServer struct {
 	url      string
@@ -90,14 +101,14 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	if t.cfg.SeedServers == SeedServersAlways {
 		return nil, "always on"
 	}
-	if t.pk.InEndgame() {
-		return nil, "finishing the last pieces"
+	// The last pieces: only when peers are slow to deliver them — in a busy
+	// swarm they come from peers in moments, and every peer fetching its
+	// tail from the seed server would multiply the server's load.
+	if t.pk.InEndgame() && t.peerRate() < seedEndgameRate {
+		return nil, "finishing the last pieces (peers are slow)"
 	}
 	if floor := t.cfg.SeedServerMinRate; floor > 0 {
-		var rate float64
-		for _, c := range t.conns {
-			rate += c.down.Rate()
-		}
+		rate := t.peerRate()
 		if rate < float64(floor) {
 			if t.slowSince.IsZero() {
 				t.slowSince = now
@@ -114,11 +125,7 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	// pieces held only by peers that choke us wait while other peers keep
 	// delivering — in a flash crowd most holders choke most peers, and the
 	// swarm still carries the content.
-	var peerRate float64
-	for _, c := range t.conns {
-		peerRate += c.down.Rate()
-	}
-	swarmIdle := peerRate < seedIdleRate
+	swarmIdle := t.peerRate() < seedIdleRate
 	unservable := bitfield.New(t.numPieces)
 	nobody, choked := 0, 0
 	for i := 0; i < t.numPieces; i++ {
@@ -156,7 +163,13 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	// nobody to wait for.
 	alone := len(t.conns) == 0 && t.halfOpen == 0 && t.cands.len() == 0 && len(t.trackers) == 0 &&
 		(!t.dhtActive() || t.cl.dht.Stats().GoodNodes == 0)
-	if !alone && now.Sub(t.stuckSince) < t.seedGrace() {
+	wait := t.seedGrace()
+	if nobody == 0 {
+		// Only choked: the holders' choke rounds (10 s, optimistic slot every
+		// 30 s) will likely unchoke us soon; give them two rounds first.
+		wait = max(wait, chokedGrace)
+	}
+	if !alone && now.Sub(t.stuckSince) < wait {
 		return nil, ""
 	}
 	switch {
