@@ -178,7 +178,7 @@ func BenchmarkFlashCrowd(b *testing.B) {
 	announce := startTracker(b, mi0.HashInfoBytes().HexString())
 	api := freeAddr(b)
 	d, cl := startDaemonProc(b, bin, data, api, "--no-trackers=false", "--listen", "127.0.2.1:0", "--up-rate", strconv.FormatInt(capRate, 10),
-		"--seed-up-rate", strconv.FormatInt(capRate, 10), "--log-level", "warn")
+		"--seed-up-rate", strconv.FormatInt(capRate, 10), "--super-seed", "--log-level", "warn")
 	_ = d
 	_, mi := createTorrent(b, payload, 256<<10, "http://"+api+"/seed/")
 	mi.Announce = announce

@@ -36,6 +36,10 @@ type Config struct {
 	SeedServers   peer.SeedServerMode
 	SeedMinRate   int64 // bytes/s
 	APIMaxBody    int64 // largest API request body
+	SuperSeed     bool  // BEP 16 super-seeding for seeding torrents
+	NoDHT         bool
+	DHTBootstrap  []string // host:port; no public default
+	ASNDB         string   // IP-to-ASN file for choosing nearby peers ("" = prefix only)
 }
 
 // Option describes one setting: its name is the config-file key and the
@@ -117,6 +121,14 @@ func Options() []Option {
 			set: func(c *Config, v string) (err error) { c.SeedMinRate, err = ParseSize(v); return }},
 		{Name: "api-max-body", Default: "24MiB", Help: "largest API request body; larger ones get 400",
 			set: func(c *Config, v string) (err error) { c.APIMaxBody, err = ParseSize(v); return }},
+		{Name: "super-seed", Default: "false", Bool: true, Help: "super-seed (BEP 16): offer peers a few pieces at a time so a lone seed uploads each piece about once in a flash crowd",
+			set: func(c *Config, v string) (err error) { c.SuperSeed, err = strconv.ParseBool(v); return }},
+		{Name: "no-dht", Default: "false", Bool: true, Help: "turn the mainline DHT off",
+			set: func(c *Config, v string) (err error) { c.NoDHT, err = strconv.ParseBool(v); return }},
+		{Name: "dht-bootstrap", Default: "", Help: "DHT bootstrap nodes, comma-separated host:port (no public default)",
+			set: func(c *Config, v string) error { c.DHTBootstrap = splitList(v); return nil }},
+		{Name: "asn-db", Default: "", Help: "IP-to-ASN database (MMDB or iptoasn TSV) for choosing nearby peers",
+			set: func(c *Config, v string) error { c.ASNDB = strings.TrimSpace(v); return nil }},
 	}
 }
 
@@ -284,4 +296,15 @@ func positiveInt(v string) (int, error) {
 		return 0, fmt.Errorf("want a positive integer")
 	}
 	return n, nil
+}
+
+// splitList reads a comma-separated list, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

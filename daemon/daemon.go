@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"reflect"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/shoal-p2p/shoal/peer"
+	"github.com/shoal-p2p/shoal/proximity"
 )
 
 // Daemon is a running `shoal daemon`. New starts it listening; Run serves
@@ -94,6 +96,14 @@ func New(src Sources) (*Daemon, error) {
 	if d.token, err = loadOrCreateToken(cfg.TokenFile, d.log); err != nil {
 		return nil, err
 	}
+	var loc proximity.Locator
+	if cfg.ASNDB != "" {
+		tab, err := proximity.LoadFile(cfg.ASNDB)
+		if err != nil {
+			return nil, fmt.Errorf("asn-db: %w", err)
+		}
+		loc = tab
+	}
 	d.cl, err = peer.NewClient(peer.Config{
 		DataDir:            cfg.DataDir,
 		ListenAddr:         cfg.Listen,
@@ -105,6 +115,10 @@ func New(src Sources) (*Daemon, error) {
 		DisablePEX:         cfg.NoPEX,
 		SeedServers:        cfg.SeedServers,
 		SeedServerMinRate:  cfg.SeedMinRate,
+		SuperSeed:          cfg.SuperSeed,
+		NoDHT:              cfg.NoDHT,
+		DHTBootstrap:       cfg.DHTBootstrap,
+		Locator:            loc,
 		Logger:             d.log.With("component", "engine"),
 	})
 	if err != nil {
@@ -264,7 +278,7 @@ func (d *Daemon) Reload() error {
 	d.seedLimit.SetLimit(limitOf(nc.SeedUpRate))
 	d.seedLimit.SetBurst(burstOf(nc.SeedUpRate))
 	nc.WatchDir, nc.WatchInterval, nc.LogLevel, nc.SeedUpRate = cur.WatchDir, cur.WatchInterval, cur.LogLevel, cur.SeedUpRate
-	if nc != old {
+	if !reflect.DeepEqual(nc, old) {
 		d.log.Warn("some changed settings take effect only after a restart")
 	}
 	d.log.Info("configuration reloaded", "watch_dir", cur.WatchDir, "log_level", cur.LogLevel.String(), "seed_up_rate", cur.SeedUpRate)

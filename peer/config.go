@@ -91,6 +91,11 @@ type Config struct {
 	// DataDir/.shoal/dht.state).
 	DHTStateFile string
 
+	// SuperSeed makes seeding torrents super-seed (BEP 16): peers are offered
+	// a few pieces at a time instead of a bitfield, so that a lone seed in
+	// a flash crowd uploads each piece about once. Off by default.
+	SuperSeed bool
+
 	// ProximityOff dials candidates in uniformly random order instead
 	// (for comparisons).
 	ProximityOff bool

@@ -64,7 +64,8 @@ type peerConn struct {
 	metaPending    int // metadata pieces requested from it
 	asn            proximity.ASN
 	dist           proximity.Distance
-	class          string // why it was chosen: same-net, same-as, prefix, remote-quota
+	class          string            // why it was chosen: same-net, same-as, prefix, remote-quota
+	offered        map[int]time.Time // super-seeding: pieces offered to it, when
 }
 
 func (c *peerConn) fast() bool { return c.wc.Extensions.SupportsFast() }

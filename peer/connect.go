@@ -178,7 +178,9 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 	t.log.Debug("peer connected", "addr", addr, "source", src, "outgoing", outgoing, "encrypted", wc.Encrypted)
 
 	// BEP 3: the bitfield (or BEP 6 have_all/have_none) comes first.
-	if t.info != nil {
+	if t.superSeeding() {
+		t.superHello(c)
+	} else if t.info != nil {
 		t.sendHaves(c)
 	} else if c.fast() {
 		c.sendType(pp.HaveNone)
@@ -235,7 +237,7 @@ func (t *torrent) connGotInfo(c *peerConn) {
 		t.onHave(c, h)
 	}
 	c.rawHaves = nil
-	if c.fast() && c.allowedForThem == nil {
+	if c.fast() && c.allowedForThem == nil && !t.superSeeding() {
 		c.allowedForThem = map[uint32]bool{}
 		for _, p := range choker.AllowedFast(c.addr.Addr(), t.ih, t.numPieces, 10) {
 			c.allowedForThem[uint32(p)] = true
@@ -245,6 +247,9 @@ func (t *torrent) connGotInfo(c *peerConn) {
 	t.recountWanted(c)
 	t.updateInterest(c)
 	t.fillRequests(c)
+	if t.superSeeding() {
+		t.superOffer(c)
+	}
 }
 
 // dropConn closes a connection and returns everything it held.

@@ -122,6 +122,7 @@ func (t *torrent) initInfo() error {
 		Rand:            t.rng,
 	}, time.Now())
 	t.have = bitfield.New(n)
+	t.offerCount = make([]int, n)
 	t.applyFilePriorities()
 	t.state = StateChecking
 	t.bg.Add(1)
@@ -191,6 +192,7 @@ func (t *torrent) tick(now time.Time) {
 	}
 	t.checkSeedGoal(now)
 	t.seedServerTick(now)
+	t.superTick(now)
 	t.dhtTick(now)
 	t.fillAll()
 }

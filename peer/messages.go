@@ -126,6 +126,9 @@ func (t *torrent) onHave(c *peerConn, index uint32) {
 	if t.pk.Wanted(i) {
 		c.wanted++
 	}
+	if t.superSeeding() {
+		t.superOnHave(c, i)
+	}
 	if c.has.All() {
 		// Count it as a seed from now on: O(1) for the picker.
 		t.pk.PeerBitfieldLost(&c.has)
@@ -203,6 +206,9 @@ func (t *torrent) setPeerPieces(c *peerConn, bf bitfield.Bitfield) {
 	t.recountWanted(c)
 	t.updateInterest(c)
 	t.fillRequests(c)
+	if t.superSeeding() {
+		t.superOffer(c)
+	}
 }
 
 func (t *torrent) peerHas(c *peerConn, i int) bool { return c.hasAll || c.has.Has(i) }

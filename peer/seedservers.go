@@ -164,9 +164,11 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	alone := len(t.conns) == 0 && t.halfOpen == 0 && t.cands.len() == 0 && len(t.trackers) == 0 &&
 		(!t.dhtActive() || t.cl.dht.Stats().GoodNodes == 0)
 	wait := t.seedGrace()
-	if nobody == 0 {
+	if nobody == 0 || !swarmIdle {
 		// Only choked: the holders' choke rounds (10 s, optimistic slot every
-		// 30 s) will likely unchoke us soon; give them two rounds first.
+		// 30 s) will likely unchoke us soon. Or the swarm is busy: pieces
+		// nobody has yet may still appear in it (a super-seeding seed reveals
+		// them one by one). Either way, give the peers two rounds first.
 		wait = max(wait, chokedGrace)
 	}
 	if !alone && now.Sub(t.stuckSince) < wait {

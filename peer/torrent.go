@@ -198,7 +198,8 @@ type torrent struct {
 	downloadedAtComplete int64
 	lastCheckpoint       time.Time
 	checkpointing        bool
-	verified             bool // existing data checked: t.have may be saved
+	verified             bool  // existing data checked: t.have may be saved
+	offerCount           []int // super-seeding: times each piece was offered
 	pickBuf              []picker.Block
 	yourIP               netip.Addr // our address as peers report it (BEP 10 yourip)
 	seeds                []*seedServer

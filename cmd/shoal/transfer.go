@@ -34,6 +34,7 @@ type transferFlags struct {
 	noDHT                             bool
 	dhtBootstrap                      []string
 	asnDB, proximityMode              string
+	superSeed                         bool
 }
 
 func (f *transferFlags) register(cmd *cobra.Command) {
@@ -55,6 +56,7 @@ func (f *transferFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.noDHT, "no-dht", false, "turn the mainline DHT off")
 	fs.StringSliceVar(&f.dhtBootstrap, "dht-bootstrap", nil, "DHT bootstrap nodes host:port (repeatable or comma-separated; there is no public default)")
 	fs.StringVar(&f.asnDB, "asn-db", "", "IP-to-ASN database (MMDB or iptoasn TSV) for choosing nearby peers")
+	fs.BoolVar(&f.superSeed, "super-seed", false, "super-seed once complete (BEP 16): offer peers a few pieces at a time, so a lone seed uploads each piece about once")
 	fs.StringVar(&f.proximityMode, "proximity", "on", "dial peers nearest first with a diversity quota (on), or in random order (off)")
 }
 
@@ -112,6 +114,7 @@ func (f *transferFlags) clientConfig(dataDir string) (peer.Config, error) {
 		DHTBootstrap:       f.dhtBootstrap,
 		Locator:            loc,
 		ProximityOff:       f.proximityMode == "off",
+		SuperSeed:          f.superSeed,
 		SeedServerMinRate:  ssRate,
 		Logger:             slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
