@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,16 @@ import (
 type ctlFlags struct {
 	api, tokenFile string
 	asJSON         bool
+}
+
+// torrent connects to the daemon and resolves a hash prefix or name.
+func (f *ctlFlags) torrent(ctx context.Context, arg string) (*daemon.APIClient, string, error) {
+	c, err := f.client()
+	if err != nil {
+		return nil, "", err
+	}
+	h, err := c.Resolve(ctx, arg)
+	return c, h, err
 }
 
 func (f *ctlFlags) client() (*daemon.APIClient, error) {
@@ -144,11 +155,7 @@ func newCtlPauseCmd(f *ctlFlags, pause bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			h, err := c.Resolve(cmd.Context(), args[0])
+			c, h, err := f.torrent(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -176,11 +183,7 @@ func newCtlRemoveCmd(f *ctlFlags) *cobra.Command {
 		Short: "Remove a torrent (keeps its data unless --delete-data)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			h, err := c.Resolve(cmd.Context(), args[0])
+			c, h, err := f.torrent(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
