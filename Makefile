@@ -51,7 +51,7 @@ bench: deps build
 	$(GO) test -run='^$$' -bench=. -benchmem $$($(GO) list ./... | grep -v /testnet)
 	SHOAL_DHT_BENCH=1 $(GO) test -run='^$$' -bench=Network -benchtime=1x -timeout 25m ./dht/
 	SHOAL_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench=Transfer -benchtime=1x -timeout 30m -v ./testnet/bench/
-	SHOAL_BIN=$(CURDIR)/$(BIN) SHOAL_TRACKER_LOAD=1 $(GO) test -run='^TestTrackerLoad$$' -count=1 -timeout 15m -v ./tracker/loadtest/
+	SHOAL_BIN=$(CURDIR)/$(BIN) SHOAL_TRACKER_LOAD=1 $(GO) test -run='^$$' -bench=TrackerLoad -benchtime=1x -timeout 15m -v ./tracker/loadtest/
 	SHOAL_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench='LongTail|FlashCrowd|DaemonScale' -benchtime=1x -timeout 30m -v ./daemon/
 
 demo: build

@@ -49,11 +49,6 @@ func (s *store) save(spec *peer.Spec) error {
 	return removeIfExists(s.path(spec.InfoHash, ".magnet"))
 }
 
-func (s *store) hasTorrent(ih [20]byte) bool {
-	_, err := os.Stat(s.path(ih, ".torrent"))
-	return err == nil
-}
-
 func (s *store) setPaused(ih [20]byte, paused bool) error {
 	if paused {
 		return writeAtomic(s.path(ih, ".paused"), nil)

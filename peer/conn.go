@@ -47,7 +47,6 @@ type peerConn struct {
 	rawBitfield    []byte // bitfield received before we knew the piece count (magnet)
 	rawHaveAll     bool
 	rawHaves       []uint32
-	gotBitfield    bool
 	ext            wire.ExtHandshake
 	extOK          bool
 	listenPort     uint16 // from the extension handshake; for PEX
@@ -58,7 +57,6 @@ type peerConn struct {
 	wanted         int             // pieces it has that we want
 	strikes        int             // hash failures it contributed to
 	paroled        bool            // on parole after a hash failure
-	lastRecv       time.Time
 	pexSent        map[netip.AddrPort]bool
 	nextPEX        time.Time
 	metaPending    int // metadata pieces requested from it

@@ -161,7 +161,6 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 		peerChoking: true,
 		outstanding: map[picker.Block]time.Time{},
 		pipe:        picker.NewPipeline(now),
-		lastRecv:    now,
 	}
 	if outgoing {
 		c.listenPort = addr.Port()

@@ -67,7 +67,6 @@ func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
 			t.protocolError(c, "have_none without the fast extension")
 			return
 		}
-		c.gotBitfield = true
 	case pp.Request:
 		t.onRequest(c, m)
 	case pp.Cancel:
@@ -147,7 +146,6 @@ func (t *torrent) onHave(c *peerConn, index uint32) {
 // whole new bitfield instead of HAVE messages when that is shorter. A later
 // one adds to what we knew.
 func (t *torrent) onBitfield(c *peerConn, raw []byte) {
-	c.gotBitfield = true
 	if !t.piecesKnown(c) {
 		c.rawBitfield = raw
 		return
@@ -161,7 +159,6 @@ func (t *torrent) onBitfield(c *peerConn, raw []byte) {
 }
 
 func (t *torrent) onHaveAll(c *peerConn) {
-	c.gotBitfield = true
 	if !t.piecesKnown(c) {
 		c.rawHaveAll = true
 		return
@@ -264,7 +261,6 @@ func (t *torrent) onRequest(c *peerConn, m *wire.Message) {
 func (t *torrent) onBlock(c *peerConn, m *wire.Message) {
 	defer releaseMsg(m)
 	now := time.Now()
-	c.lastRecv = now
 	b := picker.Block{Piece: int(m.Index), Begin: int(m.Begin), Length: len(m.Piece)}
 	if sent, ok := c.outstanding[b]; ok {
 		delete(c.outstanding, b)
@@ -303,7 +299,6 @@ func (t *torrent) acceptBlock(from picker.PeerID, b picker.Block, data []byte) b
 		t.bufs[b.Piece] = pb
 	}
 	copy(pb.data[b.Begin:], data)
-	pb.got += b.Length
 	if bi := blockIndex(b.Begin); bi < len(pb.from) {
 		pb.from[bi] = from
 	}

@@ -223,7 +223,6 @@ func (t *torrent) onComplete() {
 		t.state = StateSeeding
 	}
 	t.completedAt = time.Now()
-	t.downloadedAtComplete = t.downloadedTotal()
 	for _, c := range t.conns {
 		t.abandonRequests(c, true)
 		c.wanted = 0

@@ -104,17 +104,17 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	// The last pieces: only when peers are slow to deliver them — in a busy
 	// swarm they come from peers in moments, and every peer fetching its
 	// tail from the seed server would multiply the server's load.
-	if t.pk.InEndgame() && t.peerRate() < seedEndgameRate {
+	peerRate := t.peerRate()
+	if t.pk.InEndgame() && peerRate < seedEndgameRate {
 		return nil, "finishing the last pieces (peers are slow)"
 	}
 	if floor := t.cfg.SeedServerMinRate; floor > 0 {
-		rate := t.peerRate()
-		if rate < float64(floor) {
+		if peerRate < float64(floor) {
 			if t.slowSince.IsZero() {
 				t.slowSince = now
 			}
 			if now.Sub(t.slowSince) >= t.seedGrace() {
-				return nil, fmt.Sprintf("swarm rate %.0f B/s under the %d B/s floor", rate, floor)
+				return nil, fmt.Sprintf("swarm rate %.0f B/s under the %d B/s floor", peerRate, floor)
 			}
 		} else {
 			t.slowSince = time.Time{}
@@ -125,7 +125,7 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	// pieces held only by peers that choke us wait while other peers keep
 	// delivering — in a flash crowd most holders choke most peers, and the
 	// swarm still carries the content.
-	swarmIdle := t.peerRate() < seedIdleRate
+	swarmIdle := peerRate < seedIdleRate
 	unservable := bitfield.New(t.numPieces)
 	nobody, choked := 0, 0
 	for i := 0; i < t.numPieces; i++ {

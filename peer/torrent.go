@@ -195,7 +195,6 @@ type torrent struct {
 	webseedBytes         int64
 	startedAt            time.Time
 	completedAt          time.Time
-	downloadedAtComplete int64
 	lastCheckpoint       time.Time
 	checkpointing        bool
 	verified             bool  // existing data checked: t.have may be saved
@@ -214,7 +213,6 @@ type torrent struct {
 
 type pieceBuf struct {
 	data []byte
-	got  int             // bytes received
 	from []picker.PeerID // who sent each block (for blame)
 }
 

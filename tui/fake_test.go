@@ -122,7 +122,6 @@ func fakeSnapshot(step int) []peer.Stats {
 // fakeBackend records what the UI asked for; it is safe for concurrent use.
 type fakeBackend struct {
 	mu       sync.Mutex
-	step     int
 	torrents []peer.Stats
 	calls    []string
 }

@@ -24,10 +24,11 @@ type target struct {
 	pids    []int // processes whose RSS counts
 }
 
-// TestTrackerLoad is the tracker benchmark. `make bench` runs it with
+// BenchmarkTrackerLoad is the tracker load benchmark (one run: -benchtime=1x). `make bench` runs it with
 // SHOAL_TRACKER_LOAD=1 (and SHOAL_BIN); SHOAL_TRACKER_LOAD_SECONDS sets
 // each timed run (default 10).
-func TestTrackerLoad(t *testing.T) {
+func BenchmarkTrackerLoad(bb *testing.B) {
+	t := testing.TB(bb)
 	if os.Getenv("SHOAL_TRACKER_LOAD") != "1" {
 		t.Skip("load benchmark: set SHOAL_TRACKER_LOAD=1 (make bench does)")
 	}
@@ -92,7 +93,7 @@ func TestTrackerLoad(t *testing.T) {
 	}
 }
 
-func shoalBin(t *testing.T) string {
+func shoalBin(t testing.TB) string {
 	if b := os.Getenv("SHOAL_BIN"); b != "" {
 		return b
 	}
@@ -104,7 +105,7 @@ func shoalBin(t *testing.T) string {
 	return b
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	for range 20 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -124,7 +125,7 @@ func freePort(t *testing.T) int {
 
 // startProc starts argv and stops it by PID (SIGTERM, then SIGKILL) when
 // the test ends.
-func startProc(t *testing.T, argv ...string) *exec.Cmd {
+func startProc(t testing.TB, argv ...string) *exec.Cmd {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	log, _ := os.Create(filepath.Join(t.TempDir(), "log"))
 	cmd.Stdout, cmd.Stderr = log, log
@@ -147,7 +148,7 @@ func startProc(t *testing.T, argv ...string) *exec.Cmd {
 	return cmd
 }
 
-func waitTCP(t *testing.T, addr string) {
+func waitTCP(t testing.TB, addr string) {
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
@@ -157,7 +158,7 @@ func waitTCP(t *testing.T, addr string) {
 	t.Fatalf("%s never listened", addr)
 }
 
-func startShoal(t *testing.T, bin, name string, extra ...string) target {
+func startShoal(t testing.TB, bin, name string, extra ...string) target {
 	p := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", p)
 	argv := append([]string{bin, "tracker", "--http", addr, "--udp", addr, "--rate", "0", "--log-level", "warn"}, extra...)
@@ -166,7 +167,7 @@ func startShoal(t *testing.T, bin, name string, extra ...string) target {
 	return target{name: name, udp: netip.MustParseAddrPort(addr), httpURL: "http://" + addr + "/announce", pids: []int{cmd.Process.Pid}}
 }
 
-func startOpentracker(t *testing.T) target {
+func startOpentracker(t testing.TB) target {
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
