@@ -45,3 +45,13 @@ func (n *Node) AddContact(ap netip.AddrPort) {
 		f.srv.Query(ctx, anacrolixdht.NewAddr(udpAddr(ap)), "ping", anacrolixdht.QueryInput{})
 	}()
 }
+
+// AddLocalPeer records ap — our own client's peer address — as a holder of
+// infoHash in this node's peer store, so that get_peers queries reaching
+// this node are answered with it. A node never receives its own client's
+// announce_peer; without this, a peer whose only DHT contact is our node
+// (its entry point) would learn of everyone but us. Call it with each
+// announce: entries expire like any announce.
+func (n *Node) AddLocalPeer(infoHash [20]byte, ap netip.AddrPort) bool {
+	return n.store.add(infoHash, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+}

@@ -3,6 +3,7 @@ package dht
 import (
 	"context"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
@@ -75,5 +76,41 @@ func TestBackoff(t *testing.T) {
 		if d < want/2 || d >= want*3/2 {
 			t.Fatalf("failure %d: backoff %v outside [%v, %v)", f, d, want/2, want*3/2)
 		}
+	}
+}
+
+// A node answers get_peers for a torrent its own client serves: a peer
+// whose only contact is that node still finds the client.
+func TestLocalPeerAnswered(t *testing.T) {
+	mk := func(ip string, boot []string) *Node {
+		pc, err := net.ListenPacket("udp4", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := New(Config{Conn: pc, Bootstrap: boot, StartJitter: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		return n
+	}
+	a := mk("127.0.3.1", nil)
+	ih := [20]byte{1, 2, 3}
+	self := netip.MustParseAddrPort("127.0.3.1:6881")
+	if !a.AddLocalPeer(ih, self) {
+		t.Fatal("local peer refused")
+	}
+	b := mk("127.0.3.2", []string{a.Addr().String()})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l := b.GetPeers(ctx, ih)
+	var found bool
+	for batch := range l.C {
+		for _, r := range batch {
+			found = found || r.Addr == self
+		}
+	}
+	if !found {
+		t.Fatalf("lookup through the client's own node did not find the client: %+v", l.Stats())
 	}
 }

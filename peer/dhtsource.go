@@ -93,6 +93,10 @@ func (t *torrent) dhtTick(now time.Time) {
 	node := t.cl.dht
 	port := int(t.cl.ListenAddr().Port())
 	ih := t.ih
+	if self := t.selfAddr(); self.IsValid() && port != 0 {
+		// Our node answers get_peers for our own torrents too.
+		node.AddLocalPeer(ih, netip.AddrPortFrom(self, uint16(port)))
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(t.ctx, dhtLookupTimeout)
 		defer cancel()
