@@ -46,7 +46,9 @@ func (m SeedServerMode) String() string {
 
 const (
 	seedServerIDBase   = picker.PeerID(1 << 30) // pseudo peer IDs of seed servers in the picker
-	seedSpanBytes      = 4 << 20                // bytes per Range request (whole pieces)
+	seedSpanBytes      = 4 << 20                // largest Range request (whole pieces)
+	seedFirstSpan      = 1 << 20                // a server's first request, before its rate is known
+	seedSpanTime       = 2 * time.Second        // spans are sized to take about this long
 	seedMaxFails       = 8                      // consecutive failures before a server is dropped
 	seedMaxBadPieces   = 2                      // failed pieces it shared in before it is dropped
 	defaultSeedGrace   = 3 * time.Second
@@ -75,7 +77,19 @@ type seedServer struct {
 	bad      int // failed pieces it contributed to
 	nextTry  time.Time
 	lastErr  string
-	dropped  string // reason, once dropped
+	dropped  string  // reason, once dropped
+	rate     float64 // bytes/s of one request, smoothed; 0 until measured
+}
+
+// span is how many bytes to ask s for at once: about seedSpanTime of its
+// measured per-request rate, so a slow server delivers verified pieces
+// steadily (and a crash loses little) while a fast one gets big requests.
+func (t *torrent) span(s *seedServer) int64 {
+	want := int64(seedFirstSpan)
+	if s.rate > 0 {
+		want = int64(s.rate * seedSpanTime.Seconds())
+	}
+	return min(max(want, t.info.PieceLength), seedSpanBytes)
 }
 
 func (t *torrent) initSeedServers() {
@@ -221,7 +235,7 @@ func (t *torrent) seedFetch(s *seedServer, eligible *bitfield.Bitfield) bool {
 	if run == nil {
 		return false
 	}
-	blocks := t.pk.Pick(s.id, run, seedSpanBytes/16384+1, nil)
+	blocks := t.pk.Pick(s.id, run, int(t.span(s)/16384)+1, nil)
 	if len(blocks) == 0 {
 		return false
 	}
@@ -231,6 +245,7 @@ func (t *torrent) seedFetch(s *seedServer, eligible *bitfield.Bitfield) bool {
 	client := t.cl.webseeds
 	layout := t.seedLayout
 	go func() {
+		start := time.Now()
 		datas := make([][]byte, len(ranges))
 		var err error
 		for i, r := range ranges {
@@ -239,7 +254,8 @@ func (t *torrent) seedFetch(s *seedServer, eligible *bitfield.Bitfield) bool {
 				break
 			}
 		}
-		t.post(event{kind: evCmd, fn: func(tt *torrent) { tt.onSeedData(s, blocks, ranges, datas, err) }})
+		took := time.Since(start)
+		t.post(event{kind: evCmd, fn: func(tt *torrent) { tt.onSeedData(s, blocks, ranges, datas, took, err) }})
 	}()
 	return true
 }
@@ -263,7 +279,7 @@ func (t *torrent) seedRun(s *seedServer, eligible *bitfield.Bitfield) *bitfield.
 	}
 	start := cands[t.rng.IntN(len(cands))]
 	run := bitfield.New(t.numPieces)
-	maxPieces := max(1, int(seedSpanBytes/t.info.PieceLength))
+	maxPieces := max(1, int(t.span(s)/t.info.PieceLength))
 	for i := start; i < t.numPieces && i < start+maxPieces && ok(i); i++ {
 		run.Set(i)
 	}
@@ -290,7 +306,7 @@ func mergeBlocks(blocks []picker.Block, pieceLen int64) []byteRange {
 	return out
 }
 
-func (t *torrent) onSeedData(s *seedServer, blocks []picker.Block, ranges []byteRange, datas [][]byte, err error) {
+func (t *torrent) onSeedData(s *seedServer, blocks []picker.Block, ranges []byteRange, datas [][]byte, took time.Duration, err error) {
 	s.inflight--
 	if t.pk == nil {
 		return
@@ -316,6 +332,18 @@ func (t *torrent) onSeedData(s *seedServer, blocks []picker.Block, ranges []byte
 		return
 	}
 	s.fails = 0
+	var got int64
+	for _, r := range ranges {
+		got += r.length
+	}
+	if took > 0 {
+		r := float64(got) / took.Seconds()
+		if s.rate == 0 {
+			s.rate = r
+		} else {
+			s.rate = 0.7*s.rate + 0.3*r
+		}
+	}
 	for i, r := range ranges {
 		pos := 0
 		for _, b := range blocks[r.first : r.first+r.n] {
