@@ -28,8 +28,10 @@ vet:
 	$(GO) vet $(PKGS)
 
 # test: unit tests, in-process swarms and interop with real clients, all under -race.
+# One package at a time (-p 1): several suites are timing-heavy (DHT lab, swarms,
+# real clients) and would otherwise compete for the 2 cores CI has.
 test: deps vet
-	$(GO) test -race -timeout 18m -count=1 $(PKGS)
+	$(GO) test -race -p 1 -timeout 18m -count=1 $(PKGS)
 
 test-short:
 	$(GO) test -race -short -count=1 $(PKGS)
