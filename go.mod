@@ -22,6 +22,8 @@ require (
 	golang.org/x/time v0.16.0
 )
 
+require golang.org/x/net v0.60.0 // indirect
+
 require (
 	github.com/alecthomas/atomic v0.1.0-alpha2 // indirect
 	github.com/anacrolix/chansync v0.8.0 // indirect

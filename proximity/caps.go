@@ -3,26 +3,26 @@ package proximity
 import "net/netip"
 
 // admission enforces Rank's per-net and per-ASN caps and drops duplicate
-// candidates. Its maps hold only picked peers, so they stay small, and are
-// reused across calls (see rankScratch).
+// candidates. Its tables hold only picked peers and are reused across calls
+// (see rankScratch).
 type admission struct {
-	maxPerNet, maxPerASN int // <= 0: no cap
-	seen                 map[netip.AddrPort]struct{}
-	perNet               map[uint64]int
-	perASN               map[ASN]int
+	maxPerNet, maxPerASN int                         // <= 0: no cap
+	seen                 countTable                  // IPv4 address:port, exactly (see key4)
+	seen6                map[netip.AddrPort]struct{} // IPv6 (rare on a tracker's hot path)
+	perNet               countTable
+	perASN               countTable
 }
 
-// reset readies a for another Rank call, keeping its maps' storage.
-func (a *admission) reset(maxPerNet, maxPerASN int) {
+// reset readies a for a Rank call that admits at most n peers.
+func (a *admission) reset(maxPerNet, maxPerASN, n int) {
 	a.maxPerNet, a.maxPerASN = maxPerNet, maxPerASN
-	if a.seen == nil {
-		a.seen = map[netip.AddrPort]struct{}{}
-		a.perNet = map[uint64]int{}
-		a.perASN = map[ASN]int{}
+	if a.seen6 == nil {
+		a.seen6 = map[netip.AddrPort]struct{}{}
 	}
-	clear(a.seen)
-	clear(a.perNet)
-	clear(a.perASN)
+	clear(a.seen6)
+	a.seen.reset(n)
+	a.perNet.reset(n)
+	a.perASN.reset(n)
 }
 
 func (a *admission) capNet() bool { return a.maxPerNet > 0 }
@@ -31,21 +31,41 @@ func (a *admission) capASN() bool { return a.maxPerASN > 0 }
 // admit reports whether c (whose address is ap) may join the result and,
 // if so, counts it.
 func (a *admission) admit(c *rankCand, ap netip.AddrPort) bool {
-	if _, dup := a.seen[ap]; dup {
+	k4, is4 := key4(ap)
+	if is4 {
+		if a.seen.get(k4) != 0 {
+			return false
+		}
+	} else if _, dup := a.seen6[ap]; dup {
 		return false
 	}
-	if a.capNet() && a.perNet[c.net] >= a.maxPerNet {
+	if a.capNet() && int(a.perNet.get(c.net)) >= a.maxPerNet {
 		return false
 	}
-	if a.capASN() && c.asn != 0 && a.perASN[c.asn] >= a.maxPerASN {
+	if a.capASN() && c.asn != 0 && int(a.perASN.get(uint64(c.asn))) >= a.maxPerASN {
 		return false
 	}
-	a.seen[ap] = struct{}{}
+	if is4 {
+		a.seen.add(k4)
+	} else {
+		a.seen6[ap] = struct{}{}
+	}
 	if a.capNet() {
-		a.perNet[c.net]++
+		a.perNet.add(c.net)
 	}
 	if a.capASN() && c.asn != 0 {
-		a.perASN[c.asn]++
+		a.perASN.add(uint64(c.asn))
 	}
 	return true
+}
+
+// key4 packs an IPv4 (or IPv4-mapped) address and port into one number,
+// exactly; ok is false for IPv6.
+func key4(ap netip.AddrPort) (k uint64, ok bool) {
+	ip := ap.Addr()
+	if !ip.Is4() && !ip.Is4In6() {
+		return 0, false
+	}
+	b := ip.As16()
+	return uint64(b[12])<<40 | uint64(b[13])<<32 | uint64(b[14])<<24 | uint64(b[15])<<16 | uint64(ap.Port()), true
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -48,6 +49,8 @@ type Ranked struct {
 // ranks on every announce): candidate slices and the admission maps.
 type rankScratch struct {
 	cs, near, quota []rankCand
+	order           []uint64 // sort keys (see rankCand.sortKey)
+	remote          []int32
 	adm             admission
 }
 
@@ -85,11 +88,25 @@ func (c RankConfig) maxPerNet() int {
 // addresses and duplicates are never returned. Rank does not drop self's IP:
 // other peers may share it (NAT, several clients on one loopback address),
 // so callers remove their own exact address and port. rtt
-// may be nil; it returns 0 for unknown. Rank runs in O(len(cands) +
-// n·log len(cands)) plus one ASN lookup per candidate.
+// may be nil; it returns 0 for unknown. Rank runs in O(len(cands)·log
+// len(cands)) (one integer sort) plus one ASN lookup per candidate. RTTs count to the
+// microsecond, and only the first 2^20 candidates are considered.
 func Rank(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.AddrPort) time.Duration, n int, cfg RankConfig) []Ranked {
 	if n <= 0 || len(cands) == 0 {
 		return nil
+	}
+	return RankInto(make([]Ranked, 0, min(n, len(cands))), loc, self, cands, rtt, n, cfg)
+}
+
+// RankInto is Rank appending its result to dst[:0], so that a caller that
+// ranks often (a tracker, on every announce) can reuse one slice.
+func RankInto(dst []Ranked, loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.AddrPort) time.Duration, n int, cfg RankConfig) []Ranked {
+	dst = dst[:0]
+	if n <= 0 || len(cands) == 0 {
+		return dst
+	}
+	if len(cands) > maxCandidates {
+		cands = cands[:maxCandidates]
 	}
 	rng := cfg.Rand
 	if rng == nil {
@@ -97,30 +114,34 @@ func Rank(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.A
 	}
 	sc := scratchPool.Get().(*rankScratch)
 	defer scratchPool.Put(sc)
-	cs, pool := prepare(loc, self, cands, rtt, rng, cfg.Off, sc.cs)
-	sc.cs = cs
+	cs, pool := prepare(loc, self, cands, rtt, rng, cfg.Off, sc.cs, sc.remote)
+	sc.cs, sc.remote = cs, pool
 	adm := &sc.adm
-	adm.reset(cfg.maxPerNet(), cfg.MaxPerASN)
+	adm.reset(cfg.maxPerNet(), cfg.MaxPerASN, min(n, len(cands)))
 	if cfg.Off {
-		return rankOff(cs, cands, n, adm, rng)
+		return rankOff(dst, cs, cands, n, adm, rng)
 	}
 	var quota []rankCand
-	if pool > 0 {
+	if len(pool) > 0 {
 		l := min(n, len(cs))
-		q := min(int(math.Ceil(cfg.share()*float64(l))), pool)
+		q := min(int(math.Ceil(cfg.share()*float64(l))), len(pool))
 		quota = pickQuota(cs, cands, q, pool, adm, rng, sc.quota)
 		sc.quota = quota
 	}
 	near := sc.near[:0]
 	defer func() { sc.near = near }()
-	heap := cs
-	heapify(heap)
-	for len(heap) > 0 && len(near) < n-len(quota) {
-		var c rankCand
-		c, heap = popNearest(heap)
-		if !c.taken && adm.admit(&c, apKey(cands[c.idx])) {
-			near = append(near, c)
+	order := sc.order[:0]
+	defer func() { sc.order = order }()
+	for i := range cs {
+		if !cs[i].taken {
+			order = append(order, cs[i].sortKey(i))
 		}
 	}
-	return interleave(near, quota, cands)
+	slices.Sort(order) // nearest last
+	for k := len(order) - 1; k >= 0 && len(near) < n-len(quota); k-- {
+		if c := &cs[order[k]&atMask]; adm.admit(c, apKey(cands[c.idx])) {
+			near = append(near, *c)
+		}
+	}
+	return interleave(dst, near, quota, cands)
 }

@@ -9,20 +9,12 @@ import (
 type rankCand struct {
 	idx    int32 // index into the caller's candidates
 	asn    ASN
-	score  uint64 // Distance.score: larger is nearer
+	score  uint64 // Distance.score: larger is nearer (see sortKey)
 	tie    uint64 // random tie-breaker
 	rtt    time.Duration
 	net    uint64 // netKey of the address
 	remote bool   // eligible for the diversity quota
 	taken  bool   // already picked by the quota
-}
-
-// nearer orders candidates by distance, ties broken by the random key.
-func (c *rankCand) nearer(d *rankCand) bool {
-	if c.score != d.score {
-		return c.score > d.score
-	}
-	return c.tie > d.tie
 }
 
 // distance rebuilds the candidate's Distance from its score.
@@ -46,37 +38,28 @@ func netKeyOf(k u128, is4 bool) uint64 {
 	return k.hi >> 16
 }
 
-// heapify arranges cs as a max-heap by nearness.
-func heapify(cs []rankCand) {
-	for i := len(cs)/2 - 1; i >= 0; i-- {
-		siftDown(cs, i)
-	}
-}
+// A sort key packs a candidate's nearness and its position into one
+// number, so that Rank orders candidates with one integer sort: bits 63–54
+// are the class part of the score (same net, same ASN, common prefix), bit
+// 53 says the RTT is known, bits 52–20 hold the RTT inverted in
+// microseconds (smaller is larger) or, unknown, random bits that break ties,
+// and bits 19–0 the position. Rank therefore considers at most
+// maxCandidates candidates.
+const (
+	atBits        = 20
+	atMask        = 1<<atBits - 1
+	maxCandidates = 1 << atBits
+	rttBits       = 33
+)
 
-// popNearest removes and returns the nearest candidate of the heap cs.
-func popNearest(cs []rankCand) (rankCand, []rankCand) {
-	top := cs[0]
-	last := len(cs) - 1
-	cs[0] = cs[last]
-	cs = cs[:last]
-	siftDown(cs, 0)
-	return top, cs
-}
-
-func siftDown(cs []rankCand, i int) {
-	n := len(cs)
-	for {
-		best := i
-		if l := 2*i + 1; l < n && cs[l].nearer(&cs[best]) {
-			best = l
-		}
-		if r := 2*i + 2; r < n && cs[r].nearer(&cs[best]) {
-			best = r
-		}
-		if best == i {
-			return
-		}
-		cs[i], cs[best] = cs[best], cs[i]
-		i = best
+// sortKey returns c's sort key; c is cs[at].
+func (c *rankCand) sortKey(at int) uint64 {
+	k := c.score &^ (1<<54 - 1) // class bits only
+	if c.rtt > 0 {
+		us := uint64(min(c.rtt.Microseconds(), 1<<rttBits-1))
+		k |= 1<<53 | (1<<rttBits-1-us)<<atBits
+	} else {
+		k |= (c.tie >> (64 - rttBits)) << atBits
 	}
+	return k | uint64(at)
 }

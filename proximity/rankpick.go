@@ -7,10 +7,10 @@ import (
 )
 
 // prepare measures every usable candidate. It drops invalid addresses and
-// self, moves the quota-eligible ("remote") candidates to the front and
-// returns how many there are. Unless off, each candidate gets a random
+// appends to remote (from remote[:0]) the positions in cs of the
+// quota-eligible candidates. Unless off, each candidate gets a random
 // tie-breaker.
-func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.AddrPort) time.Duration, rng *rand.Rand, off bool, buf []rankCand) (cs []rankCand, pool int) {
+func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.AddrPort) time.Duration, rng *rand.Rand, off bool, buf []rankCand, remote []int32) (cs []rankCand, pool []int32) {
 	self = self.Unmap().WithZone("")
 	var selfKey u128
 	var selfIs4 bool
@@ -22,7 +22,7 @@ func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(neti
 	if loc != nil && self.IsValid() {
 		selfASN = loc.ASN(self)
 	}
-	cs = buf[:0]
+	cs, pool = buf[:0], remote[:0]
 	for i, c := range cands {
 		ip := c.Addr().Unmap()
 		if !ip.IsValid() {
@@ -55,35 +55,32 @@ func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(neti
 		if !off {
 			rc.tie = rng.Uint64()
 		}
-		cs = append(cs, rc)
 		if rc.remote {
-			last := len(cs) - 1
-			cs[pool], cs[last] = cs[last], cs[pool]
-			pool++
+			pool = append(pool, int32(len(cs)))
 		}
+		cs = append(cs, rc)
 	}
 	return cs, pool
 }
 
 // pickQuota draws up to q admissible candidates uniformly at random from
-// cs[:pool] (a partial Fisher–Yates shuffle), marks them taken and returns
-// copies in the order drawn.
-func pickQuota(cs []rankCand, cands []netip.AddrPort, q, pool int, adm *admission, rng *rand.Rand, out []rankCand) []rankCand {
+// those at the positions pool (a partial Fisher–Yates shuffle of pool),
+// marks them taken and returns copies in the order drawn.
+func pickQuota(cs []rankCand, cands []netip.AddrPort, q int, pool []int32, adm *admission, rng *rand.Rand, out []rankCand) []rankCand {
 	out = out[:0]
-	for k := 0; k < pool && len(out) < q; k++ {
-		j := k + rng.IntN(pool-k)
-		cs[k], cs[j] = cs[j], cs[k]
-		if adm.admit(&cs[k], apKey(cands[cs[k].idx])) {
-			cs[k].taken = true
-			out = append(out, cs[k])
+	for k := 0; k < len(pool) && len(out) < q; k++ {
+		j := k + rng.IntN(len(pool)-k)
+		pool[k], pool[j] = pool[j], pool[k]
+		if c := &cs[pool[k]]; adm.admit(c, apKey(cands[c.idx])) {
+			c.taken = true
+			out = append(out, *c)
 		}
 	}
 	return out
 }
 
 // rankOff returns up to n admissible candidates in uniformly random order.
-func rankOff(cs []rankCand, cands []netip.AddrPort, n int, adm *admission, rng *rand.Rand) []Ranked {
-	out := make([]Ranked, 0, min(n, len(cs)))
+func rankOff(out []Ranked, cs []rankCand, cands []netip.AddrPort, n int, adm *admission, rng *rand.Rand) []Ranked {
 	for k := 0; k < len(cs) && len(out) < n; k++ {
 		j := k + rng.IntN(len(cs)-k)
 		cs[k], cs[j] = cs[j], cs[k]
@@ -94,13 +91,12 @@ func rankOff(cs []rankCand, cands []netip.AddrPort, n int, adm *admission, rng *
 	return out
 }
 
-// interleave merges the nearness picks (in order) with the quota picks,
+// interleave appends to out the nearness picks (in order) with the quota picks,
 // placing quota pick j at position floor((j+1)·T/Q)−1 of the T-long result,
 // so that the quota picks are evenly spread and the nearest peer comes
 // first.
-func interleave(near, quota []rankCand, cands []netip.AddrPort) []Ranked {
+func interleave(out []Ranked, near, quota []rankCand, cands []netip.AddrPort) []Ranked {
 	total := len(near) + len(quota)
-	out := make([]Ranked, 0, total)
 	j := 0
 	for i := range total {
 		useQuota := j < len(quota) && (len(near) == i-j || i == (j+1)*total/len(quota)-1)

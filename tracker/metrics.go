@@ -17,6 +17,17 @@ type Metrics struct {
 	latency                      *prometheus.HistogramVec
 	swarms                       prometheus.Gauge
 	peers                        *prometheus.GaugeVec
+
+	// hot holds the children of the common label sets, resolved once:
+	// WithLabelValues hashes and locks on every call.
+	hot map[hotKey]hotMetrics
+}
+
+type hotKey struct{ proto, action string }
+
+type hotMetrics struct {
+	ok      prometheus.Counter
+	latency prometheus.Observer
 }
 
 // NewMetrics creates the metrics and registers them with reg:
@@ -50,11 +61,25 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		peers:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "shoal_tracker_peers", Help: "Peers stored, by kind."}, []string{"kind"}),
 	}
 	reg.MustRegister(m.announces, m.scrapes, m.connects, m.rateLimitedTotal, m.dropped, m.latency, m.swarms, m.peers)
+	m.hot = map[hotKey]hotMetrics{}
+	for _, proto := range []string{ProtoHTTP, ProtoUDP} {
+		for action, vec := range map[string]*prometheus.CounterVec{"announce": m.announces, "scrape": m.scrapes, "connect": m.connects} {
+			if action == "connect" && proto != ProtoUDP {
+				continue
+			}
+			m.hot[hotKey{proto, action}] = hotMetrics{ok: vec.WithLabelValues(proto, "ok"), latency: m.latency.WithLabelValues(proto, action)}
+		}
+	}
 	return m
 }
 
 func (m *Metrics) observe(proto, action string, err error, d time.Duration) {
 	if m == nil {
+		return
+	}
+	if h, ok := m.hot[hotKey{proto, action}]; ok && err == nil {
+		h.ok.Inc()
+		h.latency.Observe(d.Seconds())
 		return
 	}
 	result := "ok"

@@ -9,27 +9,29 @@ import (
 	"github.com/shoal-p2p/shoal/tracker/store"
 )
 
-// chooseBufs is choose's working memory, reused across announces.
+// chooseBufs is an announce's working memory, reused across announces:
+// the store's candidates, their addresses and positions, and the ranking.
 type chooseBufs struct {
-	addrs []netip.AddrPort
-	idx   []int
+	view   []store.Peer
+	addrs  []netip.AddrPort
+	idx    []int
+	ranked []proximity.Ranked
 }
 
 var chooseScratch = sync.Pool{New: func() any { return new(chooseBufs) }}
 
 var rngPool = sync.Pool{New: func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }}
 
-// choose picks up to n of cands for the requester at self, never the
-// requester itself: proximity.Rank orders them — same /24 (/48) first, which
-// puts other clients behind the requester's own NAT first, then same ASN,
-// then longest common prefix — with its share of random remote peers and
-// per-net caps; with Rank.Off, a uniform sample.
-func (t *Tracker) choose(self netip.AddrPort, cands []store.Peer, n int) []store.Peer {
+// choose appends to out[:0] (allocating when out is nil) up to n of cands
+// for the requester at self, never the requester itself: proximity.Rank
+// orders them — same /24 (/48) first, which puts other clients behind the
+// requester's own NAT first, then same ASN, then longest common prefix —
+// with its share of random remote peers and per-net caps; with Rank.Off, a
+// uniform sample. The result never shares memory with sc.
+func (t *Tracker) choose(sc *chooseBufs, self netip.AddrPort, cands []store.Peer, n int, out []Peer) []Peer {
 	if n == 0 || len(cands) == 0 {
-		return nil
+		return out[:0]
 	}
-	sc := chooseScratch.Get().(*chooseBufs)
-	defer chooseScratch.Put(sc)
 	addrs, idx := sc.addrs[:0], sc.idx[:0]
 	defer func() { sc.addrs, sc.idx = addrs, idx }()
 	for i, c := range cands {
@@ -40,15 +42,18 @@ func (t *Tracker) choose(self netip.AddrPort, cands []store.Peer, n int) []store
 		idx = append(idx, i)
 	}
 	if len(addrs) == 0 {
-		return nil
+		return out[:0]
 	}
 	cfg := t.cfg.Rank
 	rng := rngPool.Get().(*rand.Rand)
 	cfg.Rand = rng
-	ranked := proximity.Rank(t.cfg.Locator, self.Addr(), addrs, nil, n, cfg)
+	sc.ranked = proximity.RankInto(sc.ranked, t.cfg.Locator, self.Addr(), addrs, nil, n, cfg)
 	rngPool.Put(rng)
-	out := make([]store.Peer, 0, len(ranked))
-	for _, r := range ranked {
+	if out == nil {
+		out = make([]Peer, 0, len(sc.ranked))
+	}
+	out = out[:0]
+	for _, r := range sc.ranked {
 		out = append(out, cands[idx[r.Index]])
 	}
 	return out

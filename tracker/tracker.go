@@ -61,21 +61,27 @@ func (t *Tracker) Announce(ctx context.Context, req AnnounceRequest) (resp Annou
 	if req.Event == store.EventStopped {
 		n = 0
 	}
+	sc := chooseScratch.Get().(*chooseBufs)
+	defer chooseScratch.Put(sc)
 	p := store.AnnounceParams{
 		InfoHash: req.InfoHash,
 		Peer:     store.Peer{ID: req.PeerID, Addr: self, Seeder: req.Left == 0},
 		Event:    req.Event,
 		Want:     t.poolSize(n),
+		Buf:      sc.view,
 	}
 	view, err := t.cfg.Store.Announce(ctx, p)
 	if err != nil {
 		t.cfg.Logger.Error("store announce failed", "proto", req.Proto, "info_hash", req.InfoHash, "err", err)
 		return resp, ErrInternal
 	}
+	if cap(view.Peers) > cap(sc.view) {
+		sc.view = view.Peers[:0]
+	}
 	resp.Interval = t.interval()
 	resp.MinInterval = t.cfg.MinInterval
 	resp.Counts = view.Counts
-	resp.Peers = t.choose(self, view.Peers, n)
+	resp.Peers = t.choose(sc, self, view.Peers, n, req.PeerBuf)
 	return resp, nil
 }
 

@@ -40,34 +40,55 @@ func BenchmarkTrackerLoad(bb *testing.B) {
 	bin := shoalBin(t)
 
 	type row struct {
-		name           string
-		fill, udp, htt result
-		rss            string
+		name               string
+		fill, udp, htt     result
+		rss                string
+		udpCPU, httpCPU    time.Duration // the tracker's processes
+		udpGenCPU, httpGen time.Duration // this process (the load generator)
+		fillCPU, fillGen   time.Duration
 	}
 	var rows []row
 	run := func(tg target) {
+		f0, fg0 := cpuOf(tg.pids), selfCPU()
 		fill, err := fillUDP(tg.udp)
+		f1, fg1 := cpuOf(tg.pids), selfCPU()
 		if err != nil {
 			t.Fatalf("%s: fill: %v", tg.name, err)
 		}
 		rss := rssOf(tg.pids)
+		c0, g0 := cpuOf(tg.pids), selfCPU()
 		u, err := runUDP(tg.udp, d)
 		if err != nil {
 			t.Fatalf("%s: UDP: %v", tg.name, err)
 		}
-		h := runHTTP(tg.httpURL, d)
-		rows = append(rows, row{tg.name, fill, u, h, rss})
+		c1, g1 := cpuOf(tg.pids), selfCPU()
+		var h result
+		if os.Getenv("SHOAL_TRACKER_LOAD_HTTP") != "0" {
+			h = runHTTP(tg.httpURL, d)
+		}
+		c2, g2 := cpuOf(tg.pids), selfCPU()
+		rows = append(rows, row{tg.name, fill, u, h, rss, c1 - c0, c2 - c1, g1 - g0, g2 - g1, f1 - f0, fg1 - fg0})
 		t.Logf("%s done: fill %d ok/%d errors in %s", tg.name, fill.ok, fill.errs, fill.dur.Round(time.Millisecond))
 	}
 
-	run(startShoal(t, bin, "shoal (memory)"))
-	srv := redistest.Start(t)
-	sr := startShoal(t, bin, "shoal (redis)", "--redis", srv.URL(0))
-	sr.pids = append(sr.pids, srv.Pid())
-	run(sr)
+	want := os.Getenv("SHOAL_TRACKER_LOAD_TARGETS") // e.g. "memory,opentracker"; default all
+	on := func(name string) bool { return want == "" || strings.Contains(want, name) }
+	if on("memory") {
+		var extra []string
+		if p := os.Getenv("SHOAL_TRACKER_LOAD_CPUPROFILE"); p != "" {
+			extra = append(extra, "--cpuprofile", p)
+		}
+		run(startShoal(t, bin, "shoal (memory)", extra...))
+	}
+	if on("redis") {
+		srv := redistest.Start(t)
+		sr := startShoal(t, bin, "shoal (redis)", "--redis", srv.URL(0))
+		sr.pids = append(sr.pids, srv.Pid())
+		run(sr)
+	}
 	if _, err := exec.LookPath("opentracker"); err != nil {
 		t.Logf("opentracker not installed; no comparison")
-	} else {
+	} else if on("opentracker") {
 		run(startOpentracker(t))
 	}
 
@@ -79,9 +100,15 @@ func BenchmarkTrackerLoad(bb *testing.B) {
 		fmt.Fprintf(&b, "%-16s %12.0f %8d %7.1f %12.0f %8d %7.1f %10.0f  %s\n", r.name, r.udp.rate(), r.udp.errs, r.udp.peersPer(),
 			r.htt.rate(), r.htt.errs, r.htt.peersPer(), r.fill.rate(), r.rss)
 	}
-	if len(rows) == 3 {
-		ot := rows[2]
-		for _, r := range rows[:2] {
+	fmt.Fprintf(&b, "CPU per announce (µs; tracker processes / load generator):\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-16s UDP %6.1f / %6.1f   HTTP %6.1f / %6.1f   fill (UDP, numwant 0) %6.1f / %6.1f\n", r.name,
+			perOp(r.udpCPU, r.udp.ok), perOp(r.udpGenCPU, r.udp.ok), perOp(r.httpCPU, r.htt.ok), perOp(r.httpGen, r.htt.ok),
+			perOp(r.fillCPU, r.fill.ok), perOp(r.fillGen, r.fill.ok))
+	}
+	if n := len(rows); n > 1 && strings.HasPrefix(rows[n-1].name, "opentracker") {
+		ot := rows[n-1]
+		for _, r := range rows[:n-1] {
 			fmt.Fprintf(&b, "%s / opentracker: UDP %.2f×, HTTP %.2f×\n", r.name, r.udp.rate()/ot.udp.rate(), r.htt.rate()/ot.htt.rate())
 		}
 	}
@@ -186,6 +213,48 @@ func startOpentracker(t testing.TB) target {
 	addr := "127.0.0.1:" + ps
 	waitTCP(t, addr)
 	return target{name: "opentracker", udp: netip.MustParseAddrPort(addr), httpURL: "http://" + addr + "/announce", pids: []int{cmd.Process.Pid}}
+}
+
+// perOp is d in microseconds per operation.
+func perOp(d time.Duration, n int64) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(d.Microseconds()) / float64(n)
+}
+
+// cpuOf sums the user+system CPU time the processes have used so far
+// (/proc/PID/stat, in clock ticks of 1/100 s).
+func cpuOf(pids []int) time.Duration {
+	var total time.Duration
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')') // the command name may hold spaces
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64) // field 14: utime
+		k, _ := strconv.ParseInt(f[12], 10, 64) // field 15: stime
+		total += time.Duration(u+k) * 10 * time.Millisecond
+	}
+	return total
+}
+
+// selfCPU is this process's user+system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssOf reports the resident set of each process (VmRSS).

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -34,9 +35,10 @@ type Server struct {
 	allow    *tracker.AllowList
 	registry *prometheus.Registry
 
-	httpLns []net.Listener
-	udpConn []*net.UDPConn
-	metLn   net.Listener
+	httpLns  []net.Listener
+	udpConn  []*net.UDPConn // several per address (SO_REUSEPORT)
+	udpAddrs []net.Addr     // one per address
+	metLn    net.Listener
 }
 
 // New builds the store and core and binds every listener, so that the
@@ -92,16 +94,17 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.httpLns = append(s.httpLns, ln)
 	}
 	for _, a := range cfg.UDPAddrs {
-		ua, err := net.ResolveUDPAddr("udp", a)
-		if err != nil {
-			return nil, fmt.Errorf("UDP listener: %w", err)
+		n := cfg.UDP.Sockets
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
 		}
-		c, err := net.ListenUDP("udp", ua)
+		cs, err := udpfront.ListenUDP("udp", a, n)
 		if err != nil {
-			return nil, fmt.Errorf("UDP listener: %w", err)
+			s.closeAll()
+			return nil, err
 		}
-		_ = c.SetReadBuffer(4 << 20)
-		s.udpConn = append(s.udpConn, c)
+		s.udpConn = append(s.udpConn, cs...)
+		s.udpAddrs = append(s.udpAddrs, cs[0].LocalAddr())
 	}
 	if cfg.MetricsAddr != "" {
 		if s.metLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
@@ -126,10 +129,7 @@ func (s *Server) HTTPAddrs() []net.Addr {
 // UDPAddrs are the bound UDP addresses.
 func (s *Server) UDPAddrs() []net.Addr {
 	var out []net.Addr
-	for _, c := range s.udpConn {
-		out = append(out, c.LocalAddr())
-	}
-	return out
+	return append(out, s.udpAddrs...)
 }
 
 // MetricsAddr is the bound metrics address, or nil.
@@ -184,7 +184,13 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		})
 	}
-	u := udpfront.New(s.core, s.cfg.UDP)
+	uo := s.cfg.UDP
+	if uo.Workers <= 0 && s.cfg.RedisURL == "" {
+		// The memory store never waits: one reader per socket keeps the
+		// CPU busy without goroutines waking each other.
+		uo.Workers = 1
+	}
+	u := udpfront.New(s.core, uo)
 	for _, c := range s.udpConn {
 		wg.Go(func() { fail(u.Serve(ctx, c)) })
 	}

@@ -61,6 +61,9 @@ type AnnounceParams struct {
 	// returns at most Want peers, all of Peer.Addr's address family, never
 	// Peer itself, and no seeders when Peer is a seeder.
 	Want int
+	// Buf, when not nil, is storage the store may append the returned
+	// peers to (from Buf[:0]) instead of allocating; the caller owns it.
+	Buf []Peer
 }
 
 // Counts are a swarm's scrape numbers.

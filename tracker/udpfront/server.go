@@ -6,9 +6,10 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"runtime"
 	"sync"
 	"time"
+
+	"golang.org/x/net/ipv4"
 
 	"github.com/shoal-p2p/shoal/tracker"
 	"github.com/shoal-p2p/shoal/tracker/store"
@@ -16,9 +17,16 @@ import (
 
 // Options tune the server.
 type Options struct {
-	// Workers is the number of goroutines reading the socket (default
-	// 4×GOMAXPROCS; each handles its packets to the end, store included).
+	// Workers is the number of goroutines reading each socket (default
+	// 4; each handles its packets to the end, store included, so a store
+	// that waits on the network wants several).
 	Workers int
+	// Sockets is how many SO_REUSEPORT sockets a server binds per UDP
+	// address (see ListenUDP); 0 means GOMAXPROCS.
+	Sockets int
+	// BatchSize is the most packets a worker reads with one system call
+	// (default 32).
+	BatchSize int
 	// ConnIDWindow is how often connection-ID keys rotate (default 1m);
 	// an ID stays valid for one to two windows.
 	ConnIDWindow time.Duration
@@ -44,7 +52,10 @@ type Server struct {
 // New returns a UDP frontend for t.
 func New(t *tracker.Tracker, opts Options) *Server {
 	if opts.Workers <= 0 {
-		opts.Workers = 4 * runtime.GOMAXPROCS(0)
+		opts.Workers = 4
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 32
 	}
 	if opts.ConnIDWindow <= 0 {
 		opts.ConnIDWindow = time.Minute
@@ -56,17 +67,19 @@ func New(t *tracker.Tracker, opts Options) *Server {
 }
 
 // Serve answers packets on conn until ctx ends (then it closes conn) or
-// conn fails.
+// conn fails. Several Serve calls may share one socket, or each may get its
+// own socket bound with SO_REUSEPORT (see ListenUDP).
 func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	bc := newBatchConn(conn)
 	var wg sync.WaitGroup
 	errc := make(chan error, s.opts.Workers)
 	for range s.opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errc <- s.worker(ctx, conn)
+			errc <- s.worker(ctx, conn, bc)
 		}()
 	}
 	wg.Wait()
@@ -77,11 +90,20 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 	return <-errc
 }
 
-func (s *Server) worker(ctx context.Context, conn *net.UDPConn) error {
-	buf := make([]byte, maxPacket)
-	out := make([]byte, 0, 8+20+MaxPeersBytes)
+// worker reads up to BatchSize packets per system call (recvmmsg), answers
+// them in order and sends the answers with one sendmmsg.
+func (s *Server) worker(ctx context.Context, conn *net.UDPConn, bc batchConn) error {
+	size := s.opts.BatchSize
+	in := make([]ipv4.Message, size)
+	bufs := make([]byte, size*maxPacket)
+	outBufs := make([]byte, size*(8+20+MaxPeersBytes))
+	out := make([]ipv4.Message, 0, size)
+	outSlices := make([][]byte, size)
+	for i := range in {
+		in[i].Buffers = [][]byte{bufs[i*maxPacket : (i+1)*maxPacket]}
+	}
 	for {
-		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		n, err := bc.ReadBatch(in, 0)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				conn.Close()
@@ -94,16 +116,42 @@ func (s *Server) worker(ctx context.Context, conn *net.UDPConn) error {
 			conn.Close() // stop the other workers too
 			return err
 		}
-		if n == len(buf) {
-			s.t.Metrics().Dropped("oversized")
-			continue
+		out = out[:0]
+		for i := range n {
+			m := &in[i]
+			from, ok := addrPort(m.Addr)
+			if !ok {
+				continue
+			}
+			if m.N == maxPacket || m.Flags&msgTrunc != 0 {
+				s.t.Metrics().Dropped("oversized")
+				continue
+			}
+			j := len(out)
+			ob := outBufs[j*(8+20+MaxPeersBytes) : j*(8+20+MaxPeersBytes)]
+			resp := s.Handle(ctx, m.Buffers[0][:m.N], from, ob)
+			if resp == nil {
+				continue
+			}
+			outSlices[j] = resp
+			out = append(out, ipv4.Message{Buffers: outSlices[j : j+1], Addr: m.Addr})
 		}
-		resp := s.Handle(ctx, buf[:n], from, out[:0])
-		if resp != nil {
-			_, _ = conn.WriteToUDPAddrPort(resp, from)
+		for len(out) > 0 {
+			k, err := bc.WriteBatch(out, 0)
+			if err != nil {
+				if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+					conn.Close()
+					return nil
+				}
+				k = 1 // the first answer failed (unreachable sender, say): skip it
+			}
+			out = out[k:]
 		}
 	}
 }
+
+// peerBufs holds the peer lists of announces being answered.
+var peerBufs = sync.Pool{New: func() any { return new([]store.Peer) }}
 
 // MaxPeersBytes is the most peer bytes an answer carries (200 IPv6 peers).
 const MaxPeersBytes = tracker.MaxNumWant * 18
@@ -177,10 +225,16 @@ func (s *Server) announce(ctx context.Context, pkt []byte, ip netip.Addr, out []
 	if left < 0 {
 		left = -1
 	}
+	pb := peerBufs.Get().(*[]store.Peer)
+	defer peerBufs.Put(pb)
 	resp, err := s.t.Announce(ctx, tracker.AnnounceRequest{
 		Proto: tracker.ProtoUDP, InfoHash: a.InfoHash, PeerID: a.PeerID, Addr: netip.AddrPortFrom(ip, a.Port),
 		Left: left, Uploaded: max(a.Uploaded, 0), Downloaded: max(a.Downloaded, 0), Event: a.Event, NumWant: int(a.NumWant),
+		PeerBuf: *pb,
 	})
+	if cap(resp.Peers) > cap(*pb) {
+		*pb = resp.Peers[:0]
+	}
 	if err != nil {
 		return errorPacket(out, a.Transaction, tracker.AsClientError(err).Msg)
 	}

@@ -108,7 +108,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 		if p.Event == store.EventStopped {
 			return store.View{}, nil
 		}
-		sw = &swarm{}
+		sw = &swarm{oldest: now}
 		sw.fam[0].v4 = true
 		sh.swarms[p.InfoHash] = sw
 		s.swarms.Add(1)
@@ -124,7 +124,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 	}
 	v := store.View{Counts: sw.counts()}
 	if p.Want > 0 && p.Event != store.EventStopped {
-		v.Peers = sw.fam[fam].sample(sh.rng, p.Peer.ID, p.Peer.Seeder, p.Want)
+		v.Peers = sw.fam[fam].sample(p.Buf[:0], sh.rng, p.Peer.ID, p.Peer.Seeder, p.Want)
 	}
 	if sw.empty() {
 		delete(sh.swarms, p.InfoHash)
@@ -136,6 +136,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 func (s *Store) upsert(sw *swarm, fam int, p store.AnnounceParams, now uint32) {
 	e := entry{id: p.Peer.ID, port: p.Peer.Addr.Port(), seeder: p.Peer.Seeder, seen: now}
 	e.ip = p.Peer.Addr.Addr().As16()
+	sw.oldest = min(sw.oldest, now) // a clock set back keeps the bound
 	set := &sw.fam[fam]
 	old, existed := set.put(e)
 	switch {
@@ -168,15 +169,21 @@ func (s *Store) expire(sw *swarm, now, ttl uint32) {
 		return
 	}
 	cutoff := now - ttl
+	if sw.oldest >= cutoff {
+		return // nobody can have expired: no need to look at every peer
+	}
+	oldest := now
 	for f := range sw.fam {
 		sw.fam[f].removeIf(func(e *entry) bool {
 			if e.seen < cutoff {
 				s.forget(sw, e.seeder)
 				return true
 			}
+			oldest = min(oldest, e.seen)
 			return false
 		})
 	}
+	sw.oldest = oldest
 }
 
 // Scrape implements store.Store.

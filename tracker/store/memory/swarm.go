@@ -94,16 +94,18 @@ func (ps *peerSet) removeIf(drop func(*entry) bool) {
 	}
 }
 
-// sample returns up to want peers other than self, leechers only when
-// noSeeders. Small sets are returned whole (in random order); large ones
+// sample appends to out up to want peers other than self, leechers only
+// when noSeeders. Small sets are returned whole (in random order); large ones
 // are sampled uniformly without replacement.
-func (ps *peerSet) sample(rng *rand.Rand, self store.PeerID, noSeeders bool, want int) []store.Peer {
+func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self store.PeerID, noSeeders bool, want int) []store.Peer {
 	n := len(ps.list)
 	if n == 0 {
-		return nil
+		return out
 	}
 	ok := func(e *entry) bool { return e.id != self && !(noSeeders && e.seeder) }
-	out := make([]store.Peer, 0, min(want, n))
+	if out == nil {
+		out = make([]store.Peer, 0, min(want, n))
+	}
 	if n <= want+1 {
 		// Everyone fits: no need to shuffle (the caller ranks or shuffles).
 		for i := range ps.list {
@@ -113,25 +115,41 @@ func (ps *peerSet) sample(rng *rand.Rand, self store.PeerID, noSeeders bool, wan
 		}
 		return out[:min(len(out), want)]
 	}
-	if n <= 2*want+1 {
-		for _, i := range rng.Perm(n) {
-			if e := &ps.list[i]; ok(e) {
+	if n <= 2*want+1 && n <= maxPermOnStack {
+		// A partial Fisher–Yates shuffle of the indices, on the stack.
+		var perm [maxPermOnStack]int32
+		for i := range n {
+			perm[i] = int32(i)
+		}
+		for k := 0; k < n && len(out) < want; k++ {
+			j := k + rng.IntN(n-k)
+			perm[k], perm[j] = perm[j], perm[k]
+			if e := &ps.list[perm[k]]; ok(e) {
 				out = append(out, e.peer(ps.v4))
-				if len(out) == want {
-					break
-				}
 			}
 		}
 		return out
 	}
-	// Floyd-style: random distinct indices, bounded tries.
-	seen := make(map[int]struct{}, want)
+	// Random distinct indices with bounded tries, remembered in a bitset
+	// (on the stack for up to 64 Ki peers, else a map).
+	var small [1024]uint64
+	var seen map[int]struct{}
+	if n > len(small)*64 {
+		seen = make(map[int]struct{}, want)
+	}
 	for tries := 0; len(out) < want && tries < 4*want; tries++ {
 		i := rng.IntN(n)
-		if _, dup := seen[i]; dup {
-			continue
+		if seen == nil {
+			if small[i>>6]&(1<<(i&63)) != 0 {
+				continue
+			}
+			small[i>>6] |= 1 << (i & 63)
+		} else {
+			if _, dup := seen[i]; dup {
+				continue
+			}
+			seen[i] = struct{}{}
 		}
-		seen[i] = struct{}{}
 		if e := &ps.list[i]; ok(e) {
 			out = append(out, e.peer(ps.v4))
 		}
@@ -139,11 +157,18 @@ func (ps *peerSet) sample(rng *rand.Rand, self store.PeerID, noSeeders bool, wan
 	return out
 }
 
+// maxPermOnStack bounds the swarm size that sample shuffles whole.
+const maxPermOnStack = 512
+
 // swarm is one torrent's peers, by address family (0: IPv4, 1: IPv6).
 type swarm struct {
 	fam               [2]peerSet
 	seeders, leechers int
 	completed         int
+	// oldest is at most the smallest seen of any peer (a peer that
+	// announces again only raises its own), so expire can skip a swarm
+	// where nobody can be stale yet; each sweep makes it exact again.
+	oldest uint32
 }
 
 func famIndex(a netip.AddrPort) int {

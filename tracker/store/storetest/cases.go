@@ -174,4 +174,21 @@ var cases = []struct {
 			e.t.Fatalf("stats after expiry: %+v, want zero", st)
 		}
 	}},
+	{"StaggeredExpiry", func(e *env) {
+		// Peers fall silent one after another; each must go on time even
+		// though a store may skip sweeps while nobody can be stale.
+		e.announce(Hash(1), 1, V4(1), false, store.EventStarted, 0)
+		e.clock.Advance(TTL / 2)
+		e.announce(Hash(1), 2, V4(2), false, store.EventStarted, 0)
+		e.clock.Advance(TTL / 4)
+		e.announce(Hash(1), 3, V4(3), false, store.EventStarted, 0)
+		e.clock.Advance(TTL/4 + 2*time.Second) // peer 1 is past its TTL
+		wantCounts(e.t, "after peer 1's TTL", e.scrape(Hash(1))[0], 0, 2, 0)
+		e.clock.Advance(TTL / 8)
+		wantCounts(e.t, "before peer 2's TTL", e.scrape(Hash(1))[0], 0, 2, 0)
+		e.clock.Advance(3 * TTL / 8) // peer 2 is past its TTL, peer 3 not
+		wantCounts(e.t, "after peer 2's TTL", e.scrape(Hash(1))[0], 0, 1, 0)
+		e.clock.Advance(TTL / 4)
+		wantCounts(e.t, "after peer 3's TTL", e.scrape(Hash(1))[0], 0, 0, 0)
+	}},
 }
