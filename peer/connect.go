@@ -25,7 +25,8 @@ func (t *torrent) connectMore(now time.Time) {
 		return
 	}
 	free := min(t.cfg.MaxHalfOpen-t.halfOpen, t.cfg.MaxConnsPerTorrent-len(t.conns)-t.halfOpen)
-	if free <= 0 {
+	atCap := len(t.conns) >= t.cfg.MaxConnsPerTorrent
+	if free <= 0 && !atCap {
 		return
 	}
 	self := t.cl.ListenAddr()
@@ -33,6 +34,10 @@ func (t *torrent) connectMore(now time.Time) {
 		return t.byAddr[a] != nil || t.banned[a.Addr()] || a == self
 	})
 	if len(ready) == 0 {
+		return
+	}
+	if free <= 0 {
+		t.turnoverDial(now, ready)
 		return
 	}
 	for _, r := range t.orderCandidates(ready, free) {
@@ -124,15 +129,13 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 		t.log.Debug("connection refused", "addr", addr, "why", why)
 		wc.Close()
 	}
+	now := time.Now()
 	switch {
 	case t.paused || t.state == StateChecking || t.state == StateError || t.ctx.Err() != nil:
 		reject("not accepting now")
 		return
 	case t.banned[addr.Addr()]:
 		reject("banned")
-		return
-	case len(t.conns) >= t.cfg.MaxConnsPerTorrent:
-		reject("connection limit")
 		return
 	case t.byAddr[addr] != nil:
 		reject("duplicate address")
@@ -144,8 +147,16 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 			return
 		}
 	}
+	if len(t.conns) >= t.cfg.MaxConnsPerTorrent {
+		victim := t.turnoverVictim(t.levelOf(addr.Addr()), now)
+		if victim == nil {
+			reject("connection limit")
+			return
+		}
+		t.log.Debug("turnover: a nearer peer connected", "addr", addr, "closing", victim.addr)
+		t.dropConn(victim, errReplaced)
+	}
 	t.nextID++
-	now := time.Now()
 	ctx, cancel := context.WithCancel(t.ctx)
 	c := &peerConn{
 		id:          t.nextID,

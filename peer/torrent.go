@@ -162,32 +162,33 @@ type torrent struct {
 	downLimit  *rate.Limiter
 
 	// ---- loop-owned ----
-	spec        *Spec
-	info        *metainfo.Info
-	files       []fileSpan
-	numPieces   int
-	st          *storage.Storage
-	stMu        sync.RWMutex // guards st for the writers' reads
-	pk          *picker.Picker
-	ch          *choker.Choker
-	have        bitfield.Bitfield
-	state       State
-	paused      bool
-	conns       map[picker.PeerID]*peerConn
-	byAddr      map[netip.AddrPort]*peerConn
-	nextID      picker.PeerID
-	cands       *candidates
-	halfOpen    int
-	banned      map[netip.Addr]bool
-	bufs        map[int]*pieceBuf             // pieces being assembled
-	submitted   map[int]*pieceBuf             // pieces handed to storage, awaiting the hash result
-	suspect     map[int]map[int][]blockRecord // failed pieces: block index → who sent what
-	backlog     []int                         // complete pieces storage refused (back-pressure)
-	freeBufs    [][]byte
-	meta        *metaFetch
-	filePrio    map[int]int
-	trackers    []*trackerState
-	announceNow chan struct{}
+	spec         *Spec
+	info         *metainfo.Info
+	files        []fileSpan
+	numPieces    int
+	st           *storage.Storage
+	stMu         sync.RWMutex // guards st for the writers' reads
+	pk           *picker.Picker
+	ch           *choker.Choker
+	have         bitfield.Bitfield
+	state        State
+	paused       bool
+	conns        map[picker.PeerID]*peerConn
+	byAddr       map[netip.AddrPort]*peerConn
+	nextID       picker.PeerID
+	cands        *candidates
+	halfOpen     int
+	lastTurnover time.Time // see turnover.go
+	banned       map[netip.Addr]bool
+	bufs         map[int]*pieceBuf             // pieces being assembled
+	submitted    map[int]*pieceBuf             // pieces handed to storage, awaiting the hash result
+	suspect      map[int]map[int][]blockRecord // failed pieces: block index → who sent what
+	backlog      []int                         // complete pieces storage refused (back-pressure)
+	freeBufs     [][]byte
+	meta         *metaFetch
+	filePrio     map[int]int
+	trackers     []*trackerState
+	announceNow  chan struct{}
 
 	closedDown, closedUp int64 // payload totals of connections already closed
 	wasted               int64
