@@ -304,7 +304,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// WriteFiles writes NAME.txt and NAME.json into dir.
+// WriteFiles writes NAME.txt, NAME.json and the PNG plots (see WritePlots)
+// into dir.
 func (r *Report) WriteFiles(dir, name string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -324,7 +325,11 @@ func (r *Report) WriteFiles(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, name+".json"), append(js, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	_, err = r.WritePlots(dir, name)
+	return err
 }
 
 func kib(n int64) string { return fmt.Sprintf("%d KiB", n>>10) }

@@ -25,8 +25,10 @@ func newTestnetCmd() *cobra.Command {
 		Long: `Runs a scenario file (see testnet/scenarios/README.md) in this process:
 seeds, seed servers, a tracker and peers, each on its own 127.A.B.C address,
 with the scenario's rate caps and per-AS-pair latency. Prints the text report
-and, with --out, writes NAME.txt and NAME.json there. --proximity overrides
-the file: on, off, or both (two runs, NAME-on and NAME-off).`,
+and, with --out, writes NAME.txt, NAME.json and the plots NAME-cdf.png,
+NAME-rate.png, NAME-as-matrix.png and NAME-sources.png there. --proximity
+overrides the file: on, off, or both (two runs, NAME-on and NAME-off, and a
+comparison NAME-proximity-cdf.png).`,
 		Example: `  shoal testnet run testnet/scenarios/flash-crowd.yaml --out testnet-out
   shoal testnet run testnet/scenarios/multi-as.yaml --proximity both`,
 		Args: cobra.ExactArgs(1),
@@ -61,6 +63,8 @@ the file: on, off, or both (two runs, NAME-on and NAME-off).`,
 				opts.Progress = cmd.ErrOrStderr()
 			}
 			var firstErr error
+			var reps []*testnet.Report
+			var labels []string
 			for _, v := range vs {
 				s := *sc
 				if v.on != nil {
@@ -69,12 +73,13 @@ the file: on, off, or both (two runs, NAME-on and NAME-off).`,
 				name := strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0])) + v.suffix
 				rep, err := testnet.Run(cmd.Context(), &s, opts)
 				if rep != nil {
+					reps, labels = append(reps, rep), append(labels, "proximity "+strings.TrimPrefix(v.suffix, "-"))
 					_ = rep.WriteText(cmd.OutOrStdout())
 					if out != "" {
 						if werr := rep.WriteFiles(out, name); werr != nil && err == nil {
 							err = werr
 						} else {
-							fmt.Fprintf(cmd.OutOrStdout(), "report: %s.{txt,json}\n", filepath.Join(out, name))
+							fmt.Fprintf(cmd.OutOrStdout(), "report: %s.{txt,json} and %s-*.png\n", filepath.Join(out, name), filepath.Join(out, name))
 						}
 					}
 				}
@@ -85,10 +90,19 @@ the file: on, off, or both (two runs, NAME-on and NAME-off).`,
 					break
 				}
 			}
+			if out != "" && len(reps) == 2 {
+				base := strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
+				p := filepath.Join(out, base+"-proximity-cdf.png")
+				if err := testnet.WriteCDFComparison(p, base+": completion time CDF, proximity on vs off", reps, labels); err != nil && firstErr == nil {
+					firstErr = err
+				} else if err == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "comparison: %s\n", p)
+				}
+			}
 			return firstErr
 		},
 	}
-	run.Flags().StringVar(&out, "out", "", "write NAME.txt and NAME.json reports to this folder")
+	run.Flags().StringVar(&out, "out", "", "write NAME.txt, NAME.json and NAME-*.png reports to this folder")
 	run.Flags().StringVar(&prox, "proximity", "", "override the scenario: on, off or both")
 	run.Flags().BoolVar(&verbose, "verbose", false, "engine logs on stderr")
 	run.Flags().BoolVar(&quiet, "quiet", false, "no progress lines")
