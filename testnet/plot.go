@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -20,6 +21,7 @@ const (
 	PlotRate     = "-rate.png"      // swarm download rate and completions over time
 	PlotASMatrix = "-as-matrix.png" // bytes by AS pair, a heat map
 	PlotSources  = "-sources.png"   // bytes by source per leecher, stacked bars
+	PlotDHT      = "-dht.png"       // DHT runs: bootstrap node load, time to first peer
 )
 
 // Every plot is plotW × plotH at plotDPI: 1000 × 600 pixels.
@@ -30,8 +32,8 @@ const (
 )
 
 // WritePlots renders the report's PNG plots into dir as NAME-cdf.png,
-// NAME-rate.png, NAME-as-matrix.png and NAME-sources.png, and returns the
-// paths written. A degenerate report (no completions, one AS, no samples)
+// NAME-rate.png, NAME-as-matrix.png, NAME-sources.png and, in DHT runs,
+// NAME-dht.png, and returns the paths written. A degenerate report (no completions, one AS, no samples)
 // still gets every plot, with empty axes and a note in the title.
 func (r *Report) WritePlots(dir, name string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -46,6 +48,9 @@ func (r *Report) WritePlots(dir, name string) ([]string, error) {
 		{PlotRate, r.drawRate},
 		{PlotASMatrix, r.drawASMatrix},
 		{PlotSources, plotDrawer(r.sourcesPlot())},
+	}
+	if r.DHT != nil {
+		jobs = append(jobs, job{PlotDHT, r.drawDHT})
 	}
 	var paths []string
 	for _, j := range jobs {
@@ -95,6 +100,8 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.Title.Padding = vg.Points(8)
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
+	p.X.Tick.Marker = plainTicks{}
+	p.Y.Tick.Marker = plainTicks{}
 	g := plotter.NewGrid()
 	g.Vertical.Color = color.Gray{Y: 225}
 	g.Horizontal.Color = color.Gray{Y: 225}
@@ -158,3 +165,17 @@ func seriesColor(i int) color.Color {
 
 // mibf is bytes in MiB as a float, for axes.
 func mibf(n int64) float64 { return float64(n) / (1 << 20) }
+
+// plainTicks are gonum's default ticks labelled without trailing zeros
+// ("25", not "25.00").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+		}
+	}
+	return ts
+}

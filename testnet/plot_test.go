@@ -85,6 +85,17 @@ func TestWritePlots(t *testing.T) {
 		}
 	}
 	checkPNGs(t, paths)
+
+	r := syntheticReport()
+	syntheticDHT(r)
+	paths, err = r.WritePlots(dir, "dht")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 5 || filepath.Base(paths[4]) != "dht"+PlotDHT {
+		t.Fatalf("DHT run wrote %v", paths)
+	}
+	checkPNGs(t, paths)
 }
 
 // A run where nothing happened — no completions, no bytes, one AS, no
@@ -94,7 +105,8 @@ func TestWritePlotsDegenerate(t *testing.T) {
 		ASMatrix: [][]int64{{0, 0}, {0, 0}},
 		Peers:    []PeerReport{{Name: "as1-p1", AS: 1}, {Name: "as1-p2", AS: 1}}}
 	bare := &Report{Scenario: "bare"}
-	for _, r := range []*Report{empty, bare} {
+	dhtBare := &Report{Scenario: "dht-bare", DHT: &DHTReport{}}
+	for _, r := range []*Report{empty, bare, dhtBare} {
 		paths, err := r.WritePlots(t.TempDir(), r.Scenario)
 		if err != nil {
 			t.Fatalf("%s: %v", r.Scenario, err)

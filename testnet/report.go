@@ -64,6 +64,9 @@ type Report struct {
 	ShareMax    float64 `json:"share_ratio_max"`
 	ShareJain   float64 `json:"share_ratio_jain"`
 
+	// DHT is set in runs with dht: true.
+	DHT *DHTReport `json:"dht,omitempty"`
+
 	Peers    []PeerReport `json:"peers"`
 	Timeline []Sample     `json:"timeline"`
 	Notes    []string     `json:"notes,omitempty"`
@@ -86,24 +89,29 @@ type PeerReport struct {
 	Wasted          int64   `json:"wasted"`
 	ShareRatio      float64 `json:"share_ratio"`
 	Error           string  `json:"error,omitempty"`
+
+	DHT []PeerDHT `json:"dht,omitempty"` // DHT runs: one record per phase it ran in
 }
 
-// Sample is the swarm at one moment: leechers complete and the aggregate
-// download rate (bytes/s) over the last interval.
+// Sample is the swarm at one moment: leechers complete, the aggregate
+// download rate (bytes/s) over the last interval and, in DHT runs, the
+// datagrams the bootstrap node has received since the start.
 type Sample struct {
-	T        float64 `json:"t"`
-	Complete int     `json:"complete"`
-	Rate     float64 `json:"rate"`
+	T           float64 `json:"t"`
+	Complete    int     `json:"complete"`
+	Rate        float64 `json:"rate"`
+	BootPackets int64   `json:"boot_packets,omitempty"`
 }
 
 type reportInput struct {
-	took     time.Duration
-	leechers []*leecher
-	want     [32]byte
-	seedUp   []int64
-	servers  []*seedServer
-	matrix   [][]int64
-	timeline []Sample
+	took      time.Duration
+	leechers  []*leecher
+	want      [32]byte
+	seedUp    []int64
+	servers   []*seedServer
+	matrix    [][]int64
+	timeline  []Sample
+	bootstrap string // the DHT bootstrap node's address ("" without a DHT)
 }
 
 func buildReport(sc *Scenario, in reportInput) *Report {
@@ -171,7 +179,13 @@ func buildReport(sc *Scenario, in reportInput) *Report {
 		r.Downloaded += p.Downloaded
 		r.FromSeedServers += p.FromSeedServers
 		r.Wasted += p.Wasted
+		if sc.DHT {
+			p.DHT = l.dht
+		}
 		r.Peers = append(r.Peers, p)
+	}
+	if sc.DHT {
+		r.DHT = buildDHTReport(sc, in.bootstrap, r.Peers, in.timeline)
 	}
 	if len(times) > 0 {
 		r.CompletionMedian = median(times)
@@ -289,6 +303,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if r.DHT != nil {
+		r.DHT.writeText(&b)
+	}
 	b.WriteString("  peer          AS  join   done    took  ratio  restarts  verified\n")
 	for _, p := range r.Peers {
 		done := "     -"
@@ -330,6 +347,20 @@ func (r *Report) WriteFiles(dir, name string) error {
 	}
 	_, err = r.WritePlots(dir, name)
 	return err
+}
+
+// LoadReport reads a report written by WriteFiles (NAME.json), for
+// example to draw its plots again.
+func LoadReport(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("report %s: %w", path, err)
+	}
+	return &r, nil
 }
 
 func kib(n int64) string { return fmt.Sprintf("%d KiB", n>>10) }

@@ -106,6 +106,42 @@ comparison NAME-proximity-cdf.png).`,
 	run.Flags().StringVar(&prox, "proximity", "", "override the scenario: on, off or both")
 	run.Flags().BoolVar(&verbose, "verbose", false, "engine logs on stderr")
 	run.Flags().BoolVar(&quiet, "quiet", false, "no progress lines")
-	cmd.AddCommand(run)
+	cmd.AddCommand(run, newTestnetPlotCmd())
+	return cmd
+}
+
+// newTestnetPlotCmd draws a report's plots again from its JSON.
+func newTestnetPlotCmd() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "plot REPORT.json...",
+		Short: "Draw the PNG plots of reports from their JSON",
+		Long: `Reads reports written by "shoal testnet run --out" (NAME.json) and writes
+their plots NAME-cdf.png, NAME-rate.png, NAME-as-matrix.png, NAME-sources.png
+(and NAME-dht.png for DHT runs) beside them, or into --out.`,
+		Example: `  shoal testnet plot testnet-out/flash-crowd.json`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				rep, err := testnet.LoadReport(a)
+				if err != nil {
+					return err
+				}
+				dir := out
+				if dir == "" {
+					dir = filepath.Dir(a)
+				}
+				paths, err := rep.WritePlots(dir, strings.TrimSuffix(filepath.Base(a), filepath.Ext(a)))
+				for _, p := range paths {
+					fmt.Fprintln(cmd.OutOrStdout(), p)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "write the plots to this folder (default: beside each report)")
 	return cmd
 }
