@@ -8,10 +8,13 @@ import (
 // DHTReport is what the DHT did in a run with dht: true. Phase 0 is the
 // start; phase i the i-th mass restart.
 type DHTReport struct {
-	Bootstrap     string     `json:"bootstrap"`      // the bootstrap node's address
-	Nodes         int        `json:"nodes"`          // standalone nodes besides the bootstrap node
-	WindowSeconds float64    `json:"window_seconds"` // measuring window after the start and each restart
-	Phases        []DHTPhase `json:"phases"`
+	Bootstrap     string  `json:"bootstrap"`      // the bootstrap node's address
+	Nodes         int     `json:"nodes"`          // standalone nodes besides the bootstrap node
+	WindowSeconds float64 `json:"window_seconds"` // measuring window after the start and each restart
+	// LookupsUnknown: leechers ran as processes, whose JSON events carry
+	// no DHT lookup numbers (first-peer times are still measured).
+	LookupsUnknown bool       `json:"lookups_unknown,omitempty"`
+	Phases         []DHTPhase `json:"phases"`
 }
 
 // DHTPhase sums up one phase. Lookup numbers are each leecher's first DHT
@@ -56,7 +59,7 @@ type PeerDHT struct {
 // buildDHTReport sums up the leechers' DHT records and the bootstrap node's
 // load from the timeline.
 func buildDHTReport(sc *Scenario, bootstrap string, peers []PeerReport, timeline []Sample) *DHTReport {
-	d := &DHTReport{Bootstrap: bootstrap, Nodes: sc.DHTNodes, WindowSeconds: sc.DHTWindow.D().Seconds()}
+	d := &DHTReport{Bootstrap: bootstrap, Nodes: sc.DHTNodes, WindowSeconds: sc.DHTWindow.D().Seconds(), LookupsUnknown: sc.Processes}
 	w := d.WindowSeconds
 	phases := []DHTPhase{{Name: "start"}}
 	for i, r := range sc.DHTRestarts {
@@ -151,8 +154,11 @@ func (d *DHTReport) writeText(b *strings.Builder) {
 		if p.At > 0 {
 			before = fmt.Sprintf("%6.1f", p.BootBefore)
 		}
-		fmt.Fprintf(b, "    %-18s %5.1f  %3d/%-3d %3.0f%%  %5.2f/%5.2fs   %3d/%-3d  %5.2f/%5.2fs  %s/%6.1f/%6.1f\n",
-			p.Name, p.At, p.LookupsFound, p.Leechers, 100*p.LookupSuccess, p.LookupMedian, p.LookupMax,
-			p.FirstPeer, p.Needy, p.FirstPeerMedian, p.FirstPeerMax, before, p.BootAfter, p.BootPeak)
+		lookups := fmt.Sprintf("%3d/%-3d %3.0f%%  %5.2f/%5.2fs", p.LookupsFound, p.Leechers, 100*p.LookupSuccess, p.LookupMedian, p.LookupMax)
+		if d.LookupsUnknown {
+			lookups = fmt.Sprintf("%-29s", "  (not reported by processes)")
+		}
+		fmt.Fprintf(b, "    %-18s %5.1f  %s   %3d/%-3d  %5.2f/%5.2fs  %s/%6.1f/%6.1f\n",
+			p.Name, p.At, lookups, p.FirstPeer, p.Needy, p.FirstPeerMedian, p.FirstPeerMax, before, p.BootAfter, p.BootPeak)
 	}
 }

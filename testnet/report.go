@@ -20,6 +20,7 @@ type Report struct {
 	Scenario    string  `json:"scenario"`
 	Proximity   bool    `json:"proximity"`
 	Tracker     bool    `json:"tracker"`
+	Processes   bool    `json:"processes,omitempty"` // leechers ran as `shoal get` processes
 	FileSize    int64   `json:"file_size"`
 	PieceLength int64   `json:"piece_length"`
 	ASes        int     `json:"ases"`
@@ -117,7 +118,7 @@ type reportInput struct {
 func buildReport(sc *Scenario, in reportInput) *Report {
 	F := float64(sc.FileSize)
 	r := &Report{
-		Scenario: sc.Name, Proximity: sc.ProximityOn(), Tracker: sc.Tracker,
+		Scenario: sc.Name, Proximity: sc.ProximityOn(), Tracker: sc.Tracker, Processes: sc.Processes,
 		FileSize: int64(sc.FileSize), PieceLength: int64(sc.PieceLength), ASes: sc.ASes,
 		Seeds: len(sc.Seeds), SeedServers: len(sc.SeedServers), Leechers: len(in.leechers),
 		TookSeconds: in.took.Seconds(), ASMatrix: in.matrix, Timeline: in.timeline, SeedUploaded: in.seedUp,
@@ -146,6 +147,9 @@ func buildReport(sc *Scenario, in reportInput) *Report {
 	if r.KumarRoss <= 0 || math.IsNaN(r.KumarRoss) {
 		r.KumarRoss = 0
 		r.Notes = append(r.Notes, "Kumar–Ross bound undefined: some source or peer rate is uncapped")
+	}
+	if sc.Processes {
+		r.Notes = append(r.Notes, "leechers ran as separate shoal processes: latency and the AS matrix cover only connections with an in-process end (seeds), and leecher numbers come from their JSON events (1 s resolution)")
 	}
 	if sc.leecherJoinSpread() > 0 {
 		r.Notes = append(r.Notes, "peers join over time: the Kumar–Ross bound assumes a flash crowd and is only indicative")
@@ -268,7 +272,11 @@ func minOf(xs []float64) float64 {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	onoff := map[bool]string{true: "on", false: "off"}
-	fmt.Fprintf(&b, "scenario %s (proximity %s, tracker %s)\n", r.Scenario, onoff[r.Proximity], onoff[r.Tracker])
+	procs := ""
+	if r.Processes {
+		procs = ", leechers as shoal processes"
+	}
+	fmt.Fprintf(&b, "scenario %s (proximity %s, tracker %s%s)\n", r.Scenario, onoff[r.Proximity], onoff[r.Tracker], procs)
 	fmt.Fprintf(&b, "  file %s in %d pieces of %s; %d ASes, %d seeds, %d seed servers, %d leechers; ran %.1fs\n",
 		mib(r.FileSize), (r.FileSize+r.PieceLength-1)/r.PieceLength, kib(r.PieceLength), r.ASes, r.Seeds, r.SeedServers, r.Leechers, r.TookSeconds)
 	fmt.Fprintf(&b, "  complete %d/%d, verified %d/%d\n", r.Completed, r.Leechers, r.Verified, r.Leechers)

@@ -26,6 +26,9 @@ type RunOptions struct {
 	Log *slog.Logger
 	// Progress, when set, gets one line per second while the swarm runs.
 	Progress io.Writer
+	// Binary is the shoal executable that runs leechers in scenarios with
+	// processes: true.
+	Binary string
 }
 
 const payloadName = "payload.bin"
@@ -207,6 +210,18 @@ func Run(ctx context.Context, sc *Scenario, opts RunOptions) (*Report, error) {
 	startFn := func(ctx context.Context, l *leecher, listen string) (instance, error) {
 		cfg := baseCfg(l.dir, listen, l.dhtState, int64(l.group.Upload), int64(l.group.Download), sc.MaxConns)
 		return startInproc(ctx, cfg, mi, known())
+	}
+	if sc.Processes {
+		env, err := newProcEnv(sc, opts.Binary, dir, mi, bootstrap)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			l.dhtState = procDHTState(l.dir)
+		}
+		startFn = func(_ context.Context, l *leecher, listen string) (instance, error) {
+			return env.start(l, listen, known())
+		}
 	}
 
 	start := time.Now()

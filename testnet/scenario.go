@@ -66,6 +66,12 @@ type Scenario struct {
 	// least until the last window has closed.
 	DHTWindow Duration `yaml:"dht_window"`
 
+	// Processes runs every leecher as a separate `shoal get` process
+	// (RunOptions.Binary) instead of in the runner's process; seeds, seed
+	// servers, tracker and DHT nodes stay in it. Latency and the AS matrix
+	// then cover only connections that have an in-process end.
+	Processes bool `yaml:"processes"`
+
 	Seeds       []SeedSpec       `yaml:"seeds"`
 	SeedServers []SeedServerSpec `yaml:"seed_servers"`
 	Peers       []PeerGroup      `yaml:"peers"`

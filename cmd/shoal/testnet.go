@@ -18,7 +18,7 @@ func newTestnetCmd() *cobra.Command {
 		Short: "Run whole swarms on loopback and measure them",
 	}
 	var out, prox string
-	var verbose, quiet bool
+	var verbose, quiet, processes bool
 	run := &cobra.Command{
 		Use:   "run SCENARIO.yaml",
 		Short: "Run one scenario and write its report",
@@ -28,9 +28,12 @@ with the scenario's rate caps and per-AS-pair latency. Prints the text report
 and, with --out, writes NAME.txt, NAME.json and the plots NAME-cdf.png,
 NAME-rate.png, NAME-as-matrix.png and NAME-sources.png there. --proximity
 overrides the file: on, off, or both (two runs, NAME-on and NAME-off, and a
-comparison NAME-proximity-cdf.png).`,
+comparison NAME-proximity-cdf.png). --processes (or processes: true in the
+file) runs every leecher as a separate "shoal get --json" process of this
+binary; seeds, seed servers, tracker and DHT nodes stay in this process.`,
 		Example: `  shoal testnet run testnet/scenarios/flash-crowd.yaml --out testnet-out
-  shoal testnet run testnet/scenarios/multi-as.yaml --proximity both`,
+  shoal testnet run testnet/scenarios/multi-as.yaml --proximity both
+  shoal testnet run testnet/scenarios/dht-restart.yaml --out testnet-out --processes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := testnet.LoadScenario(args[0])
@@ -55,7 +58,17 @@ comparison NAME-proximity-cdf.png).`,
 			default:
 				return usagef("--proximity %q: want on, off or both", prox)
 			}
+			if processes {
+				sc.Processes = true
+			}
 			opts := testnet.RunOptions{}
+			if sc.Processes {
+				bin, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("--processes: finding the shoal binary: %w", err)
+				}
+				opts.Binary = bin
+			}
 			if verbose {
 				opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			}
@@ -106,6 +119,7 @@ comparison NAME-proximity-cdf.png).`,
 	run.Flags().StringVar(&prox, "proximity", "", "override the scenario: on, off or both")
 	run.Flags().BoolVar(&verbose, "verbose", false, "engine logs on stderr")
 	run.Flags().BoolVar(&quiet, "quiet", false, "no progress lines")
+	run.Flags().BoolVar(&processes, "processes", false, "run every leecher as a separate `shoal get` process of this binary")
 	cmd.AddCommand(run, newTestnetPlotCmd())
 	return cmd
 }
