@@ -21,7 +21,9 @@ type DHTReport struct {
 // lookup in the phase (the engine's announce lookup: it ends when the walk
 // converges, so its time is the whole walk); first-peer numbers count only
 // leechers that still needed data when they started. Bootstrap numbers are
-// datagrams the bootstrap node received.
+// datagrams the bootstrap node received; the start phase's window also holds
+// what it received before the scenario clock began (the standalone nodes
+// and seeds start first).
 type DHTPhase struct {
 	Name string  `json:"name"`       // "start", "restart 1 (cold)", …
 	At   float64 `json:"at_seconds"` // since the scenario start
