@@ -55,7 +55,8 @@ func (l *leecher) listenAddr() string {
 // run is one peer's life: join, restarts, completion, leave. phaseOf maps a
 // time since the scenario start to the DHT phase it falls in.
 func (l *leecher) run(ctx context.Context, start time.Time, startFn starter, phaseOf func(time.Duration) int) {
-	if !sleepUntilCtx(ctx, start.Add(l.join)) {
+	joinAt, downs, ok := joinAfter(l.downs, l.join)
+	if !ok || !sleepUntilCtx(ctx, start.Add(joinAt)) {
 		return
 	}
 	var inst instance
@@ -108,7 +109,6 @@ func (l *leecher) run(ctx context.Context, start time.Time, startFn starter, pha
 	if !startInst() {
 		return
 	}
-	downs := l.downs
 	poll := time.NewTicker(100 * time.Millisecond)
 	defer poll.Stop()
 	for {

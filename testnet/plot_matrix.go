@@ -79,6 +79,7 @@ func (r *Report) drawASMatrix(c draw.Canvas) {
 	bar.Add(cb)
 	bar.HideX()
 	bar.Y.Padding = 0
+	bar.Y.Tick.Marker = plainTicks{}
 	bar.Y.Label.Text = "MiB sent"
 	bar.Title.Text = " "
 	barW := vg.Inch * 1.1

@@ -57,9 +57,24 @@ func (r *Report) sourcesPlot() *plot.Plot {
 			p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 		}
 	} else {
-		p.X.Label.Text = fmt.Sprintf("leechers 1..%d", n)
+		p.X.Label.Text = fmt.Sprintf("leecher (1..%d, in the report's order)", n)
+		p.X.Tick.Marker = numberTicks(n)
 	}
 	p.X.Min, p.X.Max = -0.6, float64(n)-0.4
-	p.Y.Min, p.Y.Max = 0, top*1.15
+	p.Y.Min, p.Y.Max = 0, top*1.25
 	return p
+}
+
+// numberTicks labels bar i (at x = i) with its 1-based number, every tenth
+// of the way or so.
+func numberTicks(n int) plot.ConstantTicks {
+	step := max(1, n/10)
+	if step > 5 {
+		step = step / 5 * 5
+	}
+	ticks := []plot.Tick{{Value: 0, Label: "1"}}
+	for k := step; k <= n; k += step {
+		ticks = append(ticks, plot.Tick{Value: float64(k - 1), Label: fmt.Sprint(k)})
+	}
+	return ticks
 }

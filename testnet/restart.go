@@ -52,6 +52,21 @@ func downtimes(churn []ChurnEvent, restarts []DHTRestart) []downtime {
 	return out
 }
 
+// joinAfter applies the stops that begin by join to a peer that joins then:
+// it joins at join, or when the stop covering join ends, with the later
+// stops still ahead; ok is false when it was stopped for good first.
+func joinAfter(ds []downtime, join time.Duration) (at time.Duration, rest []downtime, ok bool) {
+	at = join
+	for len(ds) > 0 && ds[0].kill <= at {
+		if ds[0].rejoin == 0 {
+			return 0, nil, false
+		}
+		at = max(at, ds[0].rejoin)
+		ds = ds[1:]
+	}
+	return at, ds, true
+}
+
 // phaseOf maps a time since the scenario start to its DHT phase: 0 before
 // the first mass restart, i after the i-th.
 func phaseOf(restarts []DHTRestart) func(time.Duration) int {

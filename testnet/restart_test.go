@@ -34,6 +34,28 @@ func TestDowntimes(t *testing.T) {
 	}
 }
 
+func TestJoinAfter(t *testing.T) {
+	s := time.Second
+	ds := []downtime{{kill: 2 * s, rejoin: 3 * s}, {kill: 5 * s, rejoin: 7 * s}, {kill: 9 * s, rejoin: 10 * s}}
+	for _, tc := range []struct {
+		join, at time.Duration
+		left     int
+	}{
+		{0, 0, 3},           // joins before every stop
+		{4 * s, 4 * s, 2},   // the first stop is over
+		{6 * s, 7 * s, 1},   // joins inside a stop: waits for its end
+		{12 * s, 12 * s, 0}, // every stop is over
+	} {
+		at, rest, ok := joinAfter(ds, tc.join)
+		if !ok || at != tc.at || len(rest) != tc.left {
+			t.Errorf("join %v: at %v, %d stops left, ok %v; want %v, %d", tc.join, at, len(rest), ok, tc.at, tc.left)
+		}
+	}
+	if _, _, ok := joinAfter([]downtime{{kill: s}}, 2*s); ok {
+		t.Error("a peer stopped for good before it joins still joins")
+	}
+}
+
 func TestPhaseOf(t *testing.T) {
 	f := phaseOf([]DHTRestart{{At: Duration(10 * time.Second)}, {At: Duration(20 * time.Second)}})
 	for at, want := range map[time.Duration]int{0: 0, 9 * time.Second: 0, 10 * time.Second: 1, 25 * time.Second: 2} {
