@@ -60,11 +60,12 @@ demo: build
 	./$(BIN) demo
 
 # testnet runs the standard scenario set on loopback and writes text + JSON
-# reports to $(TESTNET_OUT) (multi-as runs with proximity on and off).
+# reports and PNG plots to $(TESTNET_OUT) (multi-as runs with proximity on
+# and off; dht-restart finds peers by DHT across cold and warm mass restarts).
 TESTNET_OUT ?= testnet-out
 testnet: build
 	@mkdir -p $(TESTNET_OUT); rc=0; \
-	for s in flash-crowd long-tail churn; do \
+	for s in flash-crowd long-tail churn dht-restart; do \
 		./$(BIN) testnet run --quiet --out $(TESTNET_OUT) testnet/scenarios/$$s.yaml || rc=1; \
 	done; \
 	./$(BIN) testnet run --quiet --proximity both --out $(TESTNET_OUT) testnet/scenarios/multi-as.yaml || rc=1; \

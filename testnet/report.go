@@ -20,6 +20,7 @@ type Report struct {
 	Scenario    string  `json:"scenario"`
 	Proximity   bool    `json:"proximity"`
 	Tracker     bool    `json:"tracker"`
+	Processes   bool    `json:"processes,omitempty"` // leechers ran as `shoal get` processes
 	FileSize    int64   `json:"file_size"`
 	PieceLength int64   `json:"piece_length"`
 	ASes        int     `json:"ases"`
@@ -64,6 +65,9 @@ type Report struct {
 	ShareMax    float64 `json:"share_ratio_max"`
 	ShareJain   float64 `json:"share_ratio_jain"`
 
+	// DHT is set in runs with dht: true.
+	DHT *DHTReport `json:"dht,omitempty"`
+
 	Peers    []PeerReport `json:"peers"`
 	Timeline []Sample     `json:"timeline"`
 	Notes    []string     `json:"notes,omitempty"`
@@ -86,30 +90,35 @@ type PeerReport struct {
 	Wasted          int64   `json:"wasted"`
 	ShareRatio      float64 `json:"share_ratio"`
 	Error           string  `json:"error,omitempty"`
+
+	DHT []PeerDHT `json:"dht,omitempty"` // DHT runs: one record per phase it ran in
 }
 
-// Sample is the swarm at one moment: leechers complete and the aggregate
-// download rate (bytes/s) over the last interval.
+// Sample is the swarm at one moment: leechers complete, the aggregate
+// download rate (bytes/s) over the last interval and, in DHT runs, the
+// datagrams the bootstrap node has received since the start.
 type Sample struct {
-	T        float64 `json:"t"`
-	Complete int     `json:"complete"`
-	Rate     float64 `json:"rate"`
+	T           float64 `json:"t"`
+	Complete    int     `json:"complete"`
+	Rate        float64 `json:"rate"`
+	BootPackets int64   `json:"boot_packets,omitempty"`
 }
 
 type reportInput struct {
-	took     time.Duration
-	leechers []*leecher
-	want     [32]byte
-	seedUp   []int64
-	servers  []*seedServer
-	matrix   [][]int64
-	timeline []Sample
+	took      time.Duration
+	leechers  []*leecher
+	want      [32]byte
+	seedUp    []int64
+	servers   []*seedServer
+	matrix    [][]int64
+	timeline  []Sample
+	bootstrap string // the DHT bootstrap node's address ("" without a DHT)
 }
 
 func buildReport(sc *Scenario, in reportInput) *Report {
 	F := float64(sc.FileSize)
 	r := &Report{
-		Scenario: sc.Name, Proximity: sc.ProximityOn(), Tracker: sc.Tracker,
+		Scenario: sc.Name, Proximity: sc.ProximityOn(), Tracker: sc.Tracker, Processes: sc.Processes,
 		FileSize: int64(sc.FileSize), PieceLength: int64(sc.PieceLength), ASes: sc.ASes,
 		Seeds: len(sc.Seeds), SeedServers: len(sc.SeedServers), Leechers: len(in.leechers),
 		TookSeconds: in.took.Seconds(), ASMatrix: in.matrix, Timeline: in.timeline, SeedUploaded: in.seedUp,
@@ -138,6 +147,9 @@ func buildReport(sc *Scenario, in reportInput) *Report {
 	if r.KumarRoss <= 0 || math.IsNaN(r.KumarRoss) {
 		r.KumarRoss = 0
 		r.Notes = append(r.Notes, "Kumar–Ross bound undefined: some source or peer rate is uncapped")
+	}
+	if sc.Processes {
+		r.Notes = append(r.Notes, "leechers ran as separate shoal processes: latency and the AS matrix cover only connections with an in-process end (seeds), and leecher numbers come from their JSON events (1 s resolution)")
 	}
 	if sc.leecherJoinSpread() > 0 {
 		r.Notes = append(r.Notes, "peers join over time: the Kumar–Ross bound assumes a flash crowd and is only indicative")
@@ -171,7 +183,13 @@ func buildReport(sc *Scenario, in reportInput) *Report {
 		r.Downloaded += p.Downloaded
 		r.FromSeedServers += p.FromSeedServers
 		r.Wasted += p.Wasted
+		if sc.DHT {
+			p.DHT = l.dht
+		}
 		r.Peers = append(r.Peers, p)
+	}
+	if sc.DHT {
+		r.DHT = buildDHTReport(sc, in.bootstrap, r.Peers, in.timeline)
 	}
 	if len(times) > 0 {
 		r.CompletionMedian = median(times)
@@ -254,7 +272,11 @@ func minOf(xs []float64) float64 {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	onoff := map[bool]string{true: "on", false: "off"}
-	fmt.Fprintf(&b, "scenario %s (proximity %s, tracker %s)\n", r.Scenario, onoff[r.Proximity], onoff[r.Tracker])
+	procs := ""
+	if r.Processes {
+		procs = ", leechers as shoal processes"
+	}
+	fmt.Fprintf(&b, "scenario %s (proximity %s, tracker %s%s)\n", r.Scenario, onoff[r.Proximity], onoff[r.Tracker], procs)
 	fmt.Fprintf(&b, "  file %s in %d pieces of %s; %d ASes, %d seeds, %d seed servers, %d leechers; ran %.1fs\n",
 		mib(r.FileSize), (r.FileSize+r.PieceLength-1)/r.PieceLength, kib(r.PieceLength), r.ASes, r.Seeds, r.SeedServers, r.Leechers, r.TookSeconds)
 	fmt.Fprintf(&b, "  complete %d/%d, verified %d/%d\n", r.Completed, r.Leechers, r.Verified, r.Leechers)
@@ -289,6 +311,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if r.DHT != nil {
+		r.DHT.writeText(&b)
+	}
 	b.WriteString("  peer          AS  join   done    took  ratio  restarts  verified\n")
 	for _, p := range r.Peers {
 		done := "     -"
@@ -304,7 +329,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// WriteFiles writes NAME.txt and NAME.json into dir.
+// WriteFiles writes NAME.txt, NAME.json and the PNG plots (see WritePlots)
+// into dir.
 func (r *Report) WriteFiles(dir, name string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -324,7 +350,25 @@ func (r *Report) WriteFiles(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, name+".json"), append(js, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	_, err = r.WritePlots(dir, name)
+	return err
+}
+
+// LoadReport reads a report written by WriteFiles (NAME.json), for
+// example to draw its plots again.
+func LoadReport(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("report %s: %w", path, err)
+	}
+	return &r, nil
 }
 
 func kib(n int64) string { return fmt.Sprintf("%d KiB", n>>10) }

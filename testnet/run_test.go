@@ -8,6 +8,13 @@ import (
 
 func runScenario(t *testing.T, path string, mod func(*Scenario)) *Report {
 	t.Helper()
+	return runScenarioWith(t, path, mod, RunOptions{})
+}
+
+// runScenarioWith runs a scenario file with opts (Dir defaults to a test
+// temp dir), logs its text report and fails the test on a run error.
+func runScenarioWith(t *testing.T, path string, mod func(*Scenario), opts RunOptions) *Report {
+	t.Helper()
 	sc, err := LoadScenario(path)
 	if err != nil {
 		t.Fatal(err)
@@ -15,7 +22,10 @@ func runScenario(t *testing.T, path string, mod func(*Scenario)) *Report {
 	if mod != nil {
 		mod(sc)
 	}
-	rep, err := Run(context.Background(), sc, RunOptions{Dir: t.TempDir()})
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	rep, err := Run(context.Background(), sc, opts)
 	if rep != nil {
 		var b bytes.Buffer
 		_ = rep.WriteText(&b)

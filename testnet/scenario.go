@@ -50,6 +50,28 @@ type Scenario struct {
 	// Latency is added one way per AS pair, in milliseconds.
 	Latency Latency `yaml:"latency"`
 
+	// DHT turns the mainline DHT on in every seed and leecher, with a
+	// standalone bootstrap node on 127.0.0.3 and DHTNodes more standalone
+	// nodes spread over the ASes; peers are then given no addresses (they
+	// find each other through the DHT, and the tracker if there is one).
+	DHT      bool `yaml:"dht"`
+	DHTNodes int  `yaml:"dht_nodes"`
+	// DHTRestarts are mass restarts: every DHT node, seed and running
+	// leecher stops at once and starts again Down later, on the same
+	// address, warm (from the state files written on stop) or cold (state
+	// files removed).
+	DHTRestarts []DHTRestart `yaml:"dht_restarts"`
+	// DHTWindow is how long after the start and after each restart the
+	// bootstrap node's load is measured (default 10s); the run lasts at
+	// least until the last window has closed.
+	DHTWindow Duration `yaml:"dht_window"`
+
+	// Processes runs every leecher as a separate `shoal get` process
+	// (RunOptions.Binary) instead of in the runner's process; seeds, seed
+	// servers, tracker and DHT nodes stay in it. Latency and the AS matrix
+	// then cover only connections that have an in-process end.
+	Processes bool `yaml:"processes"`
+
 	Seeds       []SeedSpec       `yaml:"seeds"`
 	SeedServers []SeedServerSpec `yaml:"seed_servers"`
 	Peers       []PeerGroup      `yaml:"peers"`
@@ -93,6 +115,14 @@ type PeerGroup struct {
 	// start) and starts it again, with what it had on disk, at Rejoin
 	// (0 = never).
 	Churn []ChurnEvent `yaml:"churn"`
+}
+
+// DHTRestart is one mass restart at At (since the scenario start); the
+// network is down for Down (0 = start again at once).
+type DHTRestart struct {
+	At   Duration `yaml:"at"`
+	Down Duration `yaml:"down"`
+	Warm bool     `yaml:"warm"`
 }
 
 // ChurnEvent is one kill and optional restart.
@@ -293,7 +323,50 @@ func (sc *Scenario) Validate() error {
 	if sc.Latency.IntraMS < 0 || sc.Latency.InterMS < 0 || sc.Latency.IntraMS > 10000 || sc.Latency.InterMS > 10000 {
 		return fmt.Errorf("latency: want 0..10000 ms")
 	}
+	return sc.validateDHT()
+}
+
+const maxDHTNodes = 200
+
+// validateDHT checks the DHT options and fills in the window's default.
+func (sc *Scenario) validateDHT() error {
+	if !sc.DHT {
+		if sc.DHTNodes != 0 || len(sc.DHTRestarts) > 0 || sc.DHTWindow != 0 {
+			return fmt.Errorf("dht_nodes, dht_restarts and dht_window need dht: true")
+		}
+		return nil
+	}
+	if sc.DHTNodes < 0 || sc.DHTNodes > maxDHTNodes {
+		return fmt.Errorf("dht_nodes %d: want 0..%d", sc.DHTNodes, maxDHTNodes)
+	}
+	if sc.DHTWindow == 0 {
+		sc.DHTWindow = Duration(10 * time.Second)
+	}
+	if sc.DHTWindow.D() < time.Second {
+		return fmt.Errorf("dht_window %v: want at least 1s", sc.DHTWindow.D())
+	}
+	var prevEnd time.Duration
+	for i, r := range sc.DHTRestarts {
+		if r.At <= 0 || r.At.D() <= prevEnd {
+			return fmt.Errorf("dht_restarts[%d]: at %v must be after the start and after the previous restart is up again", i, r.At.D())
+		}
+		prevEnd = r.At.D() + r.Down.D()
+	}
 	return nil
+}
+
+// dhtMinRun is how long a DHT run lasts at least: until the window after
+// the start, and after the last restart, has closed.
+func (sc *Scenario) dhtMinRun() time.Duration {
+	if !sc.DHT {
+		return 0
+	}
+	end := sc.DHTWindow.D()
+	if n := len(sc.DHTRestarts); n > 0 {
+		last := sc.DHTRestarts[n-1]
+		end = max(end, last.At.D()+last.Down.D()+sc.DHTWindow.D())
+	}
+	return end
 }
 
 func (sc *Scenario) leecherCount() int {
