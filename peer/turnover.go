@@ -19,8 +19,9 @@ import (
 // farthest connection is closed (at most one such swap per turnoverEvery,
 // so that the swarm settles). Remote connections (other AS, other /24) are
 // never cut below the diversity quota, ceil(RemoteShare × cap), and the
-// remote ones that stay are those that send us the most: the swarm must
-// not split into islands, and an AS must keep its ways in.
+// remote ones that stay are those that send us the most; a torrent whose
+// slots all went to neighbours gives its least near one up for a remote
+// peer. The swarm must not split into islands: an AS must keep its ways in.
 
 // turnoverEvery spaces out the connections closed to dial nearer peers.
 const turnoverEvery = 2 * time.Second
@@ -47,11 +48,14 @@ func (t *torrent) remoteQuota() int {
 }
 
 // turnoverVictim returns the connection a peer at level would replace, or
-// nil: the farthest connection strictly less near than level, the one that
-// sent us least lately among equals, never a remote one at or below the
-// quota. Turnover is off with proximity off.
+// nil. A near peer (level > 0) replaces the farthest connection strictly
+// less near, never a remote one at or below the quota; a remote peer
+// replaces the least near connection only while remote connections are
+// below the quota (a torrent whose slots all went to its neighbours must
+// still reach the rest of the swarm). Among equals the one that sent us
+// least lately goes. Turnover is off with proximity off.
 func (t *torrent) turnoverVictim(level int, now time.Time) *peerConn {
-	if t.cfg.ProximityOff || level == 0 {
+	if t.cfg.ProximityOff {
 		return nil
 	}
 	remote := 0
@@ -60,12 +64,19 @@ func (t *torrent) turnoverVictim(level int, now time.Time) *peerConn {
 			remote++
 		}
 	}
+	quota := t.remoteQuota()
+	if level == 0 && remote >= quota {
+		return nil
+	}
 	var victim *peerConn
 	var vLevel int
 	var vRate float64
 	for _, c := range t.conns {
 		l := nearness(c.dist)
-		if l >= level || (l == 0 && remote <= t.remoteQuota()) {
+		switch {
+		case level == 0 && l == 0: // a remote peer replaces only a near one
+			continue
+		case level > 0 && (l >= level || (l == 0 && remote <= quota)):
 			continue
 		}
 		r := c.pipe.Rate(now)
@@ -82,29 +93,47 @@ func (t *torrent) levelOf(a netip.Addr) int {
 	return nearness(d)
 }
 
-// turnoverDial, at the connection cap, closes the farthest connection when
-// a ready candidate is nearer, and dials that candidate. It reports
-// whether it did.
+// turnoverDial, at the connection cap, closes a connection to dial a
+// better candidate: a remote one while remote connections are below the
+// quota, else the nearest ready candidate when it is nearer than the
+// farthest connection. It reports whether it did.
 func (t *torrent) turnoverDial(now time.Time, ready []netip.AddrPort) bool {
 	if t.cfg.ProximityOff || t.halfOpen > 0 || now.Sub(t.lastTurnover) < turnoverEvery || len(ready) == 0 {
 		return false
 	}
-	best := t.orderCandidates(ready, 1)
-	if len(best) == 0 {
-		return false
+	var pick netip.AddrPort
+	var class string
+	var victim *peerConn
+	if v := t.turnoverVictim(0, now); v != nil {
+		// Below the remote quota: any remote candidate, at random.
+		var remote []netip.AddrPort
+		for _, a := range ready {
+			if t.levelOf(a.Addr()) == 0 {
+				remote = append(remote, a)
+			}
+		}
+		if len(remote) > 0 {
+			pick, class, victim = remote[t.rng.IntN(len(remote))], proximity.ClassRemote.String(), v
+		}
 	}
-	victim := t.turnoverVictim(nearness(best[0].Distance), now)
 	if victim == nil {
-		return false
+		best := t.orderCandidates(ready, 1)
+		if len(best) == 0 {
+			return false
+		}
+		if victim = t.turnoverVictim(nearness(best[0].Distance), now); victim == nil {
+			return false
+		}
+		pick, class = best[0].Addr, best[0].Class.String()
 	}
-	c := t.cands.m[best[0].Addr]
+	c := t.cands.m[pick]
 	if c == nil {
 		return false
 	}
 	t.lastTurnover = now
-	t.log.Debug("turnover: dialing a nearer peer", "dial", best[0].Addr, "class", best[0].Class, "closing", victim.addr)
+	t.log.Debug("turnover: dialing a better-placed peer", "dial", pick, "class", class, "closing", victim.addr)
 	t.dropConn(victim, errReplaced)
-	c.class = best[0].Class.String()
+	c.class = class
 	c.nextTry = now.Add(dialTimeout + 5*time.Second)
 	t.halfOpen++
 	go t.dial(c.addr, c.src, c.encrypt)
