@@ -110,6 +110,7 @@ func (t *torrent) initInfo() error {
 	}
 	t.info = info
 	t.numPieces = n
+	t.piecePool = newPiecePool(info.PieceLength, t.cfg.MaxQueuedDiskBytes)
 	t.files = fileSpans(info)
 	t.stMu.Lock()
 	t.st = st

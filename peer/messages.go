@@ -2,6 +2,7 @@ package peer
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	pp "github.com/anacrolix/torrent/peer_protocol"
@@ -285,14 +286,7 @@ func (t *torrent) acceptBlock(from picker.PeerID, b picker.Block, data []byte) b
 	if !rc.Wanted {
 		return false
 	}
-	for _, id := range rc.Cancel {
-		if oc := t.conns[id]; oc != nil {
-			if _, ok := oc.outstanding[b]; ok {
-				delete(oc.outstanding, b)
-				oc.send(wire.Message{Type: pp.Cancel, Index: uint32(b.Piece), Begin: uint32(b.Begin), Length: uint32(b.Length)})
-			}
-		}
-	}
+	t.cancelDuplicates(b, rc.Cancel)
 	pb := t.bufs[b.Piece]
 	if pb == nil {
 		pb = &pieceBuf{data: t.allocPiece(t.pk.PieceSize(b.Piece)), from: make([]picker.PeerID, t.pk.BlocksIn(b.Piece))}
@@ -309,18 +303,76 @@ func (t *torrent) acceptBlock(from picker.PeerID, b picker.Block, data []byte) b
 	return true
 }
 
-// allocPiece reuses buffers of the standard piece length.
-func (t *torrent) allocPiece(size int) []byte {
-	if size == int(t.info.PieceLength) && len(t.freeBufs) > 0 {
-		b := t.freeBufs[len(t.freeBufs)-1]
-		t.freeBufs = t.freeBufs[:len(t.freeBufs)-1]
-		return b
+// cancelDuplicates tells the peers in cancel, which were also asked for b
+// (endgame), that it arrived.
+func (t *torrent) cancelDuplicates(b picker.Block, cancel []picker.PeerID) {
+	for _, id := range cancel {
+		if oc := t.conns[id]; oc != nil {
+			if _, ok := oc.outstanding[b]; ok {
+				delete(oc.outstanding, b)
+				oc.send(wire.Message{Type: pp.Cancel, Index: uint32(b.Piece), Begin: uint32(b.Begin), Length: uint32(b.Length)})
+			}
+		}
 	}
-	return make([]byte, size)
 }
 
-func (t *torrent) freePiece(b []byte) {
-	if len(b) == int(t.info.PieceLength) && len(t.freeBufs) < 16 {
-		t.freeBufs = append(t.freeBufs, b)
+// allocPiece returns a buffer for a piece of size bytes.
+func (t *torrent) allocPiece(size int) []byte { return t.piecePool.get(size) }
+
+// freePiece gives a piece buffer back for reuse.
+func (t *torrent) freePiece(b []byte) { t.piecePool.put(b) }
+
+// piecePool keeps buffers of the torrent's standard piece length for reuse:
+// a fresh one costs zeroing, page faults and garbage collection, per piece.
+// It is safe for concurrent use: the loop and the seed-server fetchers
+// share it. The nil pool allocates every time.
+type piecePool struct {
+	size int
+	max  int
+	mu   sync.Mutex
+	free [][]byte
+}
+
+// newPiecePool keeps up to about maxBytes of free buffers of pieceLen bytes.
+func newPiecePool(pieceLen int64, maxBytes int64) *piecePool {
+	return &piecePool{size: int(pieceLen), max: int(min(max(16, maxBytes/pieceLen), 1024))}
+}
+
+// get returns a buffer of n bytes, reused when n is the standard length.
+// Its contents are undefined.
+func (p *piecePool) get(n int) []byte {
+	if p != nil && n == p.size {
+		p.mu.Lock()
+		if k := len(p.free); k > 0 {
+			b := p.free[k-1]
+			p.free[k-1] = nil
+			p.free = p.free[:k-1]
+			p.mu.Unlock()
+			return b
+		}
+		p.mu.Unlock()
 	}
+	return make([]byte, n)
+}
+
+// put offers b for reuse; the caller must not touch it afterwards.
+func (p *piecePool) put(b []byte) {
+	if p == nil || len(b) != p.size {
+		return
+	}
+	p.mu.Lock()
+	if len(p.free) < p.max {
+		p.free = append(p.free, b)
+	}
+	p.mu.Unlock()
+}
+
+// drain drops the free buffers (once nothing more is downloaded).
+func (p *piecePool) drain() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.free = nil
+	p.mu.Unlock()
 }

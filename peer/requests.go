@@ -136,6 +136,9 @@ func (t *torrent) onHashResult(r storage.Result) {
 		t.hashFailed(r.Piece, pb)
 	}
 	t.fillAll()
+	if t.seedHeld && !t.backpressured() {
+		t.seedDispatch(time.Now())
+	}
 }
 
 func (t *torrent) pieceDone(i int, pb *pieceBuf) {
@@ -229,6 +232,7 @@ func (t *torrent) onComplete() {
 		t.updateInterest(c)
 	}
 	t.bufs = map[int]*pieceBuf{}
+	t.piecePool.drain()
 	t.completeOnce.Do(func() { close(t.completeCh) })
 	t.log.Info("download complete", "name", t.name(), "took", time.Since(t.startedAt).Round(time.Millisecond))
 	t.kickAnnouncers()

@@ -2,12 +2,15 @@ package peer
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,6 +158,73 @@ func TestBadSeedServersDropped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A response cut short costs only the piece it was cut in: the pieces it
+// delivered before are kept, the rest is fetched again, and the server is
+// not blamed for more than a failed request.
+func TestSeedServerCutResponse(t *testing.T) {
+	seedDir := t.TempDir()
+	const size, pl = 3<<20 + 12345, 64 << 10
+	mi := makeTorrent(t, seedDir, "cut.bin", size, pl)
+	var mu sync.Mutex
+	var sent int64
+	cuts := 1
+	mangle := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			limit := int64(-1)
+			var a, b int64
+			if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-%d", &a, &b); err == nil && cuts > 0 && b-a+1 > 3*pl {
+				cuts--
+				limit = 2*pl + pl/2
+			}
+			mu.Unlock()
+			h.ServeHTTP(&countWriter{ResponseWriter: w, limit: limit, total: &sent, mu: &mu}, r)
+		})
+	}
+	leech := newTestClient(t, 120, nil)
+	lt, err := leech.Add(context.Background(), withWebSeed(mi, fileServer(t, seedDir, mangle)), AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, lt, time.Minute)
+	sameFile(t, filepath.Join(seedDir, "cut.bin"), filepath.Join(lt.t.dataDir, "cut.bin"))
+	s := lt.Stats()
+	mu.Lock()
+	defer mu.Unlock()
+	if cuts != 0 || len(s.SeedServers) != 1 || s.SeedServers[0].State == "dropped" || s.SeedServers[0].LastError == "" {
+		t.Fatalf("cuts left %d, seed server %+v", cuts, s.SeedServers)
+	}
+	if s.FromSeeds != size || s.Wasted != 0 || sent > size+pl {
+		t.Fatalf("from seeds %d, wasted %d, server sent %d bytes for %d", s.FromSeeds, s.Wasted, sent, size)
+	}
+}
+
+// countWriter counts body bytes sent and, with a limit >= 0, stops after
+// that many (the server then closes the connection mid-body).
+type countWriter struct {
+	http.ResponseWriter
+	limit int64
+	total *int64
+	mu    *sync.Mutex
+}
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	if w.limit >= 0 && int64(len(p)) > w.limit {
+		p = p[:w.limit]
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.mu.Lock()
+	*w.total += int64(n)
+	w.mu.Unlock()
+	if w.limit >= 0 {
+		w.limit -= int64(n)
+		if w.limit == 0 && err == nil {
+			err = errors.New("cut")
+		}
+	}
+	return n, err
 }
 
 // flipWriter corrupts every byte of a response body.

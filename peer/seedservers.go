@@ -1,8 +1,11 @@
 package peer
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"time"
 
 	"github.com/shoal-p2p/shoal/peer/bitfield"
@@ -204,16 +207,27 @@ func (t *torrent) seedGrace() time.Duration {
 	return defaultSeedGrace
 }
 
-// seedServerTick hands runs of pieces to idle seed servers when the
-// fallback is needed.
+// seedServerTick decides whether the fallback is needed (and for which
+// pieces) and hands runs of pieces to idle seed servers.
 func (t *torrent) seedServerTick(now time.Time) {
 	if len(t.seeds) == 0 || t.state != StateDownloading || t.pk == nil {
 		t.fallbackReason = ""
+		t.seedEligible = nil
 		return
 	}
-	eligible, reason := t.fallbackNeed(now)
-	t.fallbackReason = reason
-	if reason == "" || t.backpressured() {
+	t.seedEligible, t.fallbackReason = t.fallbackNeed(now)
+	t.seedDispatch(now)
+}
+
+// seedDispatch starts requests on seed servers with a free slot, for the
+// pieces the last seedServerTick found eligible.
+func (t *torrent) seedDispatch(now time.Time) {
+	t.seedHeld = false
+	if t.fallbackReason == "" || t.state != StateDownloading || t.pk == nil {
+		return
+	}
+	if t.backpressured() {
+		t.seedHeld = true // resumed as soon as storage catches up, not at the next tick
 		return
 	}
 	perHost := defaultSeedPerHost
@@ -222,7 +236,7 @@ func (t *torrent) seedServerTick(now time.Time) {
 	}
 	for _, s := range t.seeds {
 		for s.dropped == "" && !now.Before(s.nextTry) && s.inflight < perHost {
-			if !t.seedFetch(s, eligible) {
+			if !t.seedFetch(s, t.seedEligible) {
 				break
 			}
 		}
@@ -239,25 +253,83 @@ func (t *torrent) seedFetch(s *seedServer, eligible *bitfield.Bitfield) bool {
 	if len(blocks) == 0 {
 		return false
 	}
+	// The picker hands out pieces in random or rarest-first order; in
+	// torrent order the run is one Range request instead of one per piece.
+	slices.SortFunc(blocks, func(a, b picker.Block) int {
+		if a.Piece != b.Piece {
+			return a.Piece - b.Piece
+		}
+		return a.Begin - b.Begin
+	})
 	s.inflight++
-	ranges := mergeBlocks(blocks, t.info.PieceLength)
-	ctx := t.ctx
-	client := t.cl.webseeds
-	layout := t.seedLayout
-	go func() {
-		start := time.Now()
-		datas := make([][]byte, len(ranges))
-		var err error
-		for i, r := range ranges {
-			datas[i] = make([]byte, r.length)
-			if err = client.Fetch(ctx, s.url, layout, r.off, datas[i]); err != nil {
+	f := &seedRequest{
+		t: t, s: s, blocks: blocks, ranges: mergeBlocks(blocks, t.info.PieceLength),
+		ctx: t.ctx, client: t.cl.webseeds, layout: t.seedLayout, pool: t.piecePool,
+		pieceLen: t.info.PieceLength, total: t.seedLayout.Total,
+	}
+	go f.run()
+	return true
+}
+
+// seedRequest is one request to a seed server, run off the loop. It streams
+// the response piece by piece: each piece is read straight into a piece
+// buffer and handed to the loop at once, so hashing and writing overlap
+// the transfer and no span-sized buffer is allocated or copied.
+type seedRequest struct {
+	t               *torrent
+	s               *seedServer
+	blocks          []picker.Block // sorted by offset
+	ranges          []byteRange
+	ctx             context.Context
+	client          *webseed.Client
+	layout          *webseed.Layout
+	pool            *piecePool
+	pieceLen, total int64
+}
+
+func (f *seedRequest) run() {
+	start := time.Now()
+	var got int64
+	var err error
+	done := 0 // blocks[:done] were handed to the loop
+	for _, r := range f.ranges {
+		var rd *webseed.Reader
+		rd, err = f.client.Open(f.ctx, f.s.url, f.layout, r.off, r.length)
+		if err != nil {
+			break
+		}
+		for i := r.first; i < r.first+r.n; {
+			// The blocks of one piece.
+			j, n := i, 0
+			for j < r.first+r.n && f.blocks[j].Piece == f.blocks[i].Piece {
+				n += f.blocks[j].Length
+				j++
+			}
+			p := int64(f.blocks[i].Piece)
+			whole := f.blocks[i].Begin == 0 && int64(n) == min(f.pieceLen, f.total-p*f.pieceLen)
+			var buf []byte
+			if whole {
+				buf = f.pool.get(n)
+			} else {
+				buf = make([]byte, n)
+			}
+			if _, err = io.ReadFull(rd, buf); err != nil {
+				f.pool.put(buf)
 				break
 			}
+			blocks := f.blocks[i:j]
+			f.t.post(event{kind: evCmd, fn: func(tt *torrent) { tt.onSeedPiece(f.s, blocks, buf, whole) }})
+			got += int64(n)
+			i, done = j, j
 		}
-		took := time.Since(start)
-		t.post(event{kind: evCmd, fn: func(tt *torrent) { tt.onSeedData(s, blocks, ranges, datas, took, err) }})
-	}()
-	return true
+		rd.Close()
+		if err != nil {
+			break
+		}
+	}
+	took := time.Since(start)
+	rest := f.blocks[done:]
+	f.t.post(event{kind: evCmd, fn: func(tt *torrent) { tt.onSeedDone(f.s, rest, got, took, err) }})
 }
 
 // seedRun chooses up to seedSpanBytes of consecutive pieces that s may
@@ -306,15 +378,70 @@ func mergeBlocks(blocks []picker.Block, pieceLen int64) []byteRange {
 	return out
 }
 
-func (t *torrent) onSeedData(s *seedServer, blocks []picker.Block, ranges []byteRange, datas [][]byte, took time.Duration, err error) {
+// onSeedPiece takes blocks (of one piece, in order) that s delivered in
+// data. When whole, data is the complete piece in a buffer from the piece
+// pool: if no other source has started the piece, it becomes the piece's
+// buffer as is.
+func (t *torrent) onSeedPiece(s *seedServer, blocks []picker.Block, data []byte, whole bool) {
+	if t.pk == nil {
+		return
+	}
+	if !whole {
+		base := blocks[0].Begin
+		for _, b := range blocks {
+			t.countSeedBlock(s, b, t.acceptBlock(s.id, b, data[b.Begin-base:b.Begin-base+b.Length]))
+		}
+		return
+	}
+	piece := blocks[0].Piece
+	adopted := false
+	for _, b := range blocks {
+		rc := t.pk.Received(s.id, b)
+		t.countSeedBlock(s, b, rc.Wanted)
+		if !rc.Wanted {
+			continue
+		}
+		t.cancelDuplicates(b, rc.Cancel)
+		pb := t.bufs[piece]
+		if pb == nil {
+			pb = &pieceBuf{data: data, from: make([]picker.PeerID, t.pk.BlocksIn(piece))}
+			t.bufs[piece] = pb
+			adopted = true
+		} else if !adopted {
+			copy(pb.data[b.Begin:], data[b.Begin:b.Begin+b.Length])
+		}
+		if bi := blockIndex(b.Begin); bi < len(pb.from) {
+			pb.from[bi] = s.id
+		}
+		if rc.PieceComplete {
+			delete(t.bufs, piece)
+			t.submitPiece(piece, pb)
+		}
+	}
+	if !adopted {
+		t.piecePool.put(data)
+	}
+}
+
+func (t *torrent) countSeedBlock(s *seedServer, b picker.Block, accepted bool) {
+	if accepted {
+		s.bytes += int64(b.Length)
+		t.webseedBytes += int64(b.Length)
+	} else {
+		t.wasted += int64(b.Length)
+	}
+}
+
+// onSeedDone ends a request to s: rest are the blocks it did not deliver.
+func (t *torrent) onSeedDone(s *seedServer, rest []picker.Block, got int64, took time.Duration, err error) {
 	s.inflight--
 	if t.pk == nil {
 		return
 	}
+	for _, b := range rest {
+		t.pk.Cancelled(s.id, b)
+	}
 	if err != nil {
-		for _, b := range blocks {
-			t.pk.Cancelled(s.id, b)
-		}
 		if t.ctx.Err() != nil {
 			return
 		}
@@ -332,29 +459,12 @@ func (t *torrent) onSeedData(s *seedServer, blocks []picker.Block, ranges []byte
 		return
 	}
 	s.fails = 0
-	var got int64
-	for _, r := range ranges {
-		got += r.length
-	}
 	if took > 0 {
 		r := float64(got) / took.Seconds()
 		if s.rate == 0 {
 			s.rate = r
 		} else {
 			s.rate = 0.7*s.rate + 0.3*r
-		}
-	}
-	for i, r := range ranges {
-		pos := 0
-		for _, b := range blocks[r.first : r.first+r.n] {
-			data := datas[i][pos : pos+b.Length]
-			pos += b.Length
-			if t.acceptBlock(s.id, b, data) {
-				s.bytes += int64(b.Length)
-				t.webseedBytes += int64(b.Length)
-			} else {
-				t.wasted += int64(b.Length)
-			}
 		}
 	}
 	t.seedServerTick(time.Now())

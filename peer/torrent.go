@@ -184,7 +184,7 @@ type torrent struct {
 	submitted    map[int]*pieceBuf             // pieces handed to storage, awaiting the hash result
 	suspect      map[int]map[int][]blockRecord // failed pieces: block index → who sent what
 	backlog      []int                         // complete pieces storage refused (back-pressure)
-	freeBufs     [][]byte
+	piecePool    *piecePool                    // piece buffers, shared with seed-server fetchers
 	meta         *metaFetch
 	filePrio     map[int]int
 	trackers     []*trackerState
@@ -205,8 +205,10 @@ type torrent struct {
 	seeds                []*seedServer
 	seedLayout           *webseed.Layout
 	fallbackReason       string
-	stuckSince           time.Time // since when some wanted pieces have no serving peer
-	slowSince            time.Time // since when the swarm rate is under the floor
+	seedEligible         *bitfield.Bitfield // pieces seed servers may fetch (nil: any), per the last tick
+	seedHeld             bool               // seed-server requests held back by back-pressure
+	stuckSince           time.Time          // since when some wanted pieces have no serving peer
+	slowSince            time.Time          // since when the swarm rate is under the floor
 	lastDHT              time.Time
 	dhtLookup            bool // an announce lookup is running
 	dhtLast              dht.LookupStats

@@ -80,7 +80,14 @@ func (s *Storage) WriteAt(p []byte, off int64) (int, error) {
 		if err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
+		// Writes to one file take turns here rather than in the kernel:
+		// Linux serializes buffered writes to a file anyway (the inode
+		// lock), and a writer waiting there spins on a CPU while a parked
+		// goroutine leaves it to the hashing.
+		mu := &s.writeMu[seg.file%len(s.writeMu)]
+		mu.Lock()
 		m, err := h.f.WriteAt(p[seg.lo:seg.hi], seg.fileOff)
+		mu.Unlock()
 		s.files.put(h)
 		done = seg.lo + m
 		s.markDirty(seg.file)

@@ -42,6 +42,8 @@ type Storage struct {
 	files  *fileCache
 	pool   pool
 
+	writeMu [16]sync.Mutex // by file index: one write at a time per file
+
 	rootMu sync.Mutex
 	root   *os.Root
 

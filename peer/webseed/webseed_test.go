@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -161,4 +162,82 @@ func FuzzCheckContentRange(f *testing.F) {
 			t.Fatalf("accepted %q", h)
 		}
 	})
+}
+
+// A Reader streams a span across files in reads of any size, requests a
+// file only when reading reaches it, and reads padding as zeros.
+func TestReaderStreams(t *testing.T) {
+	info := multiInfo()
+	info.Files = append(info.Files[:2:2], metainfo.FileInfo{Length: 3000, Path: []string{".pad", "3000"},
+		ExtendedFileAttrs: metainfo.ExtendedFileAttrs{Attr: "p"}}, info.Files[2], info.Files[3])
+	l := NewLayout(info)
+	srv, all := serveTree(t, l)
+	for _, f := range l.Files {
+		if f.Padding {
+			clear(all[f.Offset : f.Offset+f.Length])
+		}
+	}
+	requests := 0
+	inner := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
+		inner.ServeHTTP(w, r)
+	})
+	c := NewClient(1, 10*time.Second, "")
+	defer c.Close()
+	for _, span := range [][2]int64{{0, l.Total}, {990, 3020}, {3500, 3000}} {
+		requests = 0
+		r, err := c.Open(context.Background(), srv.URL+"/", l, span[0], span[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if requests != 0 {
+			t.Fatalf("span %v: %d requests before the first Read", span, requests)
+		}
+		var got []byte
+		buf := make([]byte, 777)
+		for {
+			n, err := r.Read(buf)
+			got = append(got, buf[:n]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("span %v: %v", span, err)
+			}
+		}
+		r.Close()
+		if !bytes.Equal(got, all[span[0]:span[0]+span[1]]) {
+			t.Fatalf("span %v: wrong bytes", span)
+		}
+	}
+	if _, err := c.Open(context.Background(), srv.URL+"/", l, 1, l.Total); err == nil {
+		t.Fatal("span past the end accepted")
+	}
+}
+
+// A body that ends early is io.ErrUnexpectedEOF, and stays an error.
+func TestReaderShortBody(t *testing.T) {
+	l := NewLayout(&metainfo.Info{Name: "f", Length: 5000, PieceLength: 16384})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Range", "bytes 0-4999/5000")
+		w.Header().Set("Content-Length", "5000")
+		w.WriteHeader(http.StatusPartialContent)
+		_, _ = w.Write(make([]byte, 3000))
+	}))
+	defer srv.Close()
+	c := NewClient(1, 10*time.Second, "")
+	defer c.Close()
+	r, err := c.Open(context.Background(), srv.URL, l, 0, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = io.ReadFull(r, make([]byte, 5000))
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want io.ErrUnexpectedEOF", err)
+	}
+	if _, err := r.Read(make([]byte, 10)); err == nil {
+		t.Fatal("read after an error succeeded")
+	}
 }
