@@ -79,6 +79,9 @@ func sanitizeStats(s *peer.Stats) {
 		finite(&p.DownloadRate)
 		finite(&p.UploadRate)
 	}
+	for i := range s.SeedServers {
+		finite(&s.SeedServers[i].DownloadRate)
+	}
 }
 
 func finite(f *float64) {

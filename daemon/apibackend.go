@@ -217,6 +217,14 @@ func (b *APIBackend) stale(err error) []peer.Stats {
 			}
 			s.Peers = ps
 		}
+		if len(s.SeedServers) > 0 {
+			ss := make([]peer.SeedServerStats, len(s.SeedServers))
+			copy(ss, s.SeedServers)
+			for j := range ss {
+				ss[j].DownloadRate = 0
+			}
+			s.SeedServers = ss
+		}
 		out[i] = s
 	}
 	return out

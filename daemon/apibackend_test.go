@@ -33,7 +33,7 @@ func TestStatsJSONRoundTrip(t *testing.T) {
 		DownloadRate: 1234.5, UploadRate: 67.25, Downloaded: 99, Uploaded: 12, FromPeers: 80, FromSeeds: 19,
 		Wasted: 3, HashFailures: 1, ETA: 90 * time.Second, Ratio: 0.1, FallbackReason: "no peer has piece 3",
 		DHTNodes: 17, DHTLookups: 4, DHTLookupTook: 1500 * time.Millisecond,
-		SeedServers: []peer.SeedServerStats{{URL: "http://127.0.0.1/seed/", State: "fetching", Bytes: 19, LastError: "x"}},
+		SeedServers: []peer.SeedServerStats{{URL: "http://127.0.0.1/seed/", State: "fetching", Bytes: 19, DownloadRate: 234.5, LastError: "x"}},
 		Peers: []peer.PeerStats{{Addr: a1, PeerID: "-SH0100-abc", Client: "shoal 0.1", Source: peer.SourceDHT, Outgoing: true,
 			Encrypted: true, PeerInterested: true, Optimistic: true, Seed: true, Progress: 1, DownloadRate: 1000,
 			Downloaded: 80, ASN: 64512, Proximity: "dht, same-as", Outstanding: 4, QueueDepth: 8, RTT: 35 * time.Millisecond,
@@ -61,7 +61,8 @@ func TestStatsJSONRoundTrip(t *testing.T) {
 		t.Fatalf("unexpected encoding: %s", b)
 	}
 	// NaN and infinities would make encoding/json fail; the daemon zeroes them.
-	s := peer.Stats{Ratio: math.Inf(1), Progress: math.NaN(), Peers: []peer.PeerStats{{DownloadRate: math.NaN()}}}
+	s := peer.Stats{Ratio: math.Inf(1), Progress: math.NaN(), Peers: []peer.PeerStats{{DownloadRate: math.NaN()}},
+		SeedServers: []peer.SeedServerStats{{DownloadRate: math.Inf(1)}}}
 	sanitizeStats(&s)
 	if _, err := json.Marshal(s); err != nil {
 		t.Fatalf("sanitized stats do not encode: %v", err)
@@ -395,3 +396,20 @@ func (h recordHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h recordHandler) WithGroup(string) slog.Handler      { return h }
+
+// A stale snapshot (daemon gone) shows no transfer: its rates, the
+// torrent's and every source's, are zero, and the kept snapshot is not
+// changed.
+func TestAPIBackendStaleRates(t *testing.T) {
+	b := NewAPIBackend(nil)
+	b.last = []peer.Stats{{InfoHash: strings.Repeat("cd", 20), State: peer.StateDownloading, DownloadRate: 300, ETA: time.Minute,
+		Peers:       []peer.PeerStats{{DownloadRate: 100, UploadRate: 5}},
+		SeedServers: []peer.SeedServerStats{{URL: "http://127.0.0.1/seed/", DownloadRate: 200}}}}
+	s := b.stale(errors.New("gone"))[0]
+	if s.State != peer.StateError || s.DownloadRate != 0 || s.ETA != -1 || s.Peers[0].DownloadRate != 0 || s.SeedServers[0].DownloadRate != 0 {
+		t.Fatalf("stale snapshot: %+v", s)
+	}
+	if b.last[0].Peers[0].DownloadRate != 100 || b.last[0].SeedServers[0].DownloadRate != 200 {
+		t.Fatalf("the kept snapshot changed: %+v", b.last[0])
+	}
+}

@@ -27,7 +27,7 @@ type Config struct {
 	LogLevel      slog.Level
 	LogFormat     string // text or json
 	UpRate        int64  // BitTorrent upload limit, bytes/s (0 = unlimited)
-	DownRate      int64  // BitTorrent download limit, bytes/s
+	DownRate      int64  // download limit (peers and seed servers), bytes/s
 	SeedUpRate    int64  // web-seed (HTTP) upload limit, bytes/s
 	MaxConns      int
 	Encryption    wire.Encryption
@@ -103,7 +103,7 @@ func Options() []Option {
 			set: func(c *Config, v string) error { c.LogFormat = v; return oneOf(v, "text", "json") }},
 		{Name: "up-rate", Default: "0", Help: "BitTorrent upload limit, e.g. 10MiB (0 = unlimited)",
 			set: func(c *Config, v string) (err error) { c.UpRate, err = ParseSize(v); return }},
-		{Name: "down-rate", Default: "0", Help: "BitTorrent download limit (0 = unlimited)",
+		{Name: "down-rate", Default: "0", Help: "download limit, peers and seed servers (0 = unlimited)",
 			set: func(c *Config, v string) (err error) { c.DownRate, err = ParseSize(v); return }},
 		{Name: "seed-up-rate", Default: "0", Reload: true, Help: "web-seed (HTTP /seed/) upload limit (0 = unlimited)",
 			set: func(c *Config, v string) (err error) { c.SeedUpRate, err = ParseSize(v); return }},

@@ -67,11 +67,12 @@ type PeerInfo struct {
 
 // SeedServerInfo is one web seed of a torrent.
 type SeedServerInfo struct {
-	URL       string `json:"url"`
-	State     string `json:"state"`
-	Bytes     int64  `json:"bytes"`
-	LastError string `json:"last_error,omitempty"`
-	Dropped   string `json:"dropped,omitempty"`
+	URL          string  `json:"url"`
+	State        string  `json:"state"`
+	Bytes        int64   `json:"bytes"`
+	DownloadRate float64 `json:"download_rate"` // part of the torrent's download_rate
+	LastError    string  `json:"last_error,omitempty"`
+	Dropped      string  `json:"dropped,omitempty"`
 }
 
 // TrackerInfo is one tracker's status.
@@ -130,7 +131,8 @@ func detail(e *entry, s peer.Stats) TorrentDetail {
 			DownloadRate: p.DownloadRate, UploadRate: p.UploadRate})
 	}
 	for _, ss := range s.SeedServers {
-		d.SeedServers = append(d.SeedServers, SeedServerInfo{URL: ss.URL, State: ss.State, Bytes: ss.Bytes, LastError: ss.LastError, Dropped: ss.Reason})
+		d.SeedServers = append(d.SeedServers, SeedServerInfo{URL: ss.URL, State: ss.State, Bytes: ss.Bytes,
+			DownloadRate: ss.DownloadRate, LastError: ss.LastError, Dropped: ss.Reason})
 	}
 	for _, t := range s.Trackers {
 		d.Trackers = append(d.Trackers, TrackerInfo{URL: t.URL, Status: t.Status, LastError: t.LastError})

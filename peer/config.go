@@ -32,7 +32,7 @@ type Config struct {
 	PeerIDPrefix string
 
 	// UploadRate and DownloadRate cap the whole client, in bytes per second;
-	// 0 means unlimited.
+	// 0 means unlimited. DownloadRate covers peers and seed servers alike.
 	UploadRate, DownloadRate int64
 
 	// MaxConnsPerTorrent caps peer connections per torrent (default 50).
@@ -154,6 +154,7 @@ type AddOptions struct {
 	// Peers are dialed at once ("host:port"), in addition to other sources.
 	Peers []string
 	// UploadRate and DownloadRate cap this torrent, bytes per second; 0 = unlimited.
+	// DownloadRate covers peers and seed servers alike.
 	UploadRate, DownloadRate int64
 	// SeedRatio and SeedTime say how long to keep seeding after completion.
 	// The torrent is Finished when either is reached (a zero value is

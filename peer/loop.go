@@ -180,6 +180,9 @@ func (t *torrent) tick(now time.Time) {
 		c.down.Tick(now)
 		c.up.Tick(now)
 	}
+	for _, s := range t.seeds {
+		s.down.Tick(now)
+	}
 	if t.ch != nil && t.ch.Due(now) && t.transferring() {
 		t.chokeRound(now)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent/metainfo"
+	"golang.org/x/time/rate"
 )
 
 // withWebSeed returns a copy of mi that lists url as a BEP 19 web seed.
@@ -236,4 +238,141 @@ func (w *flipWriter) Write(p []byte) (int, error) {
 		q[i] = b ^ 0xa5
 	}
 	return w.ResponseWriter.Write(q)
+}
+
+// throttled paces every response body of h through one shared limiter of
+// bps bytes/s: a slow seed server.
+func throttled(bps int) func(http.Handler) http.Handler {
+	lim := rate.NewLimiter(rate.Limit(bps), 32<<10)
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(&pacedWriter{ResponseWriter: w, ctx: r.Context(), lim: lim}, r)
+		})
+	}
+}
+
+type pacedWriter struct {
+	http.ResponseWriter
+	ctx context.Context
+	lim *rate.Limiter
+}
+
+func (w *pacedWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), w.lim.Burst())
+		if err := w.lim.WaitN(w.ctx, k); err != nil {
+			return n, err
+		}
+		m, err := w.ResponseWriter.Write(p[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// sampleUntilComplete takes a Stats snapshot every 100 ms until tor
+// completes (or d passes) and returns the snapshots taken before it did.
+func sampleUntilComplete(t *testing.T, tor *Torrent, d time.Duration) []Stats {
+	t.Helper()
+	var out []Stats
+	deadline := time.Now().Add(d)
+	for {
+		select {
+		case <-tor.Complete():
+			return out
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			waitComplete(t, tor, 0) // fails with the details
+			return out
+		}
+		if s := tor.Stats(); s.State == StateDownloading {
+			out = append(out, s)
+		}
+	}
+}
+
+// A torrent served only by a (slow) seed server has a download rate and an
+// ETA while it downloads, and the rate is the sum of the sources' rates.
+func TestSeedServerDownloadRate(t *testing.T) {
+	seedDir := t.TempDir()
+	const size, bps = 3<<20 + 4321, 1 << 20
+	mi := makeTorrent(t, seedDir, "rate.bin", size, 64<<10)
+	leech := newTestClient(t, 140, nil)
+	lt, err := leech.Add(context.Background(), withWebSeed(mi, fileServer(t, seedDir, throttled(bps))), AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := sampleUntilComplete(t, lt, time.Minute)
+	sameFile(t, filepath.Join(seedDir, "rate.bin"), filepath.Join(lt.t.dataDir, "rate.bin"))
+	var best Stats
+	for _, s := range samples {
+		var sum float64
+		for _, p := range s.Peers {
+			sum += p.DownloadRate
+		}
+		for _, ss := range s.SeedServers {
+			sum += ss.DownloadRate
+		}
+		if math.Abs(s.DownloadRate-sum) > 1e-9*sum {
+			t.Fatalf("download rate %.0f B/s, but its sources add up to %.0f B/s", s.DownloadRate, sum)
+		}
+		if s.DownloadRate > best.DownloadRate {
+			best = s
+		}
+	}
+	if best.DownloadRate == 0 || best.ETA <= 0 || len(best.SeedServers) != 1 || best.SeedServers[0].DownloadRate != best.DownloadRate {
+		t.Fatalf("%d samples while downloading from the seed server, best: rate %.0f B/s, ETA %v, seed servers %+v",
+			len(samples), best.DownloadRate, best.ETA, best.SeedServers)
+	}
+	t.Logf("%d samples, peak rate %.0f B/s (server sends %d B/s), ETA then %v", len(samples), best.DownloadRate, bps, best.ETA)
+}
+
+// The download limits, client-wide and per torrent, cover seed-server
+// traffic: a seed-server-only download takes at least about size/cap.
+func TestSeedServerDownloadLimits(t *testing.T) {
+	const size, capRate = 2<<20 + 777, 512 << 10
+	for i, tc := range []struct {
+		name string
+		cfg  func(*Config)
+		opts AddOptions
+	}{
+		{name: "client", cfg: func(c *Config) { c.DownloadRate = capRate }},
+		{name: "torrent", opts: AddOptions{DownloadRate: capRate}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seedDir := t.TempDir()
+			mi := makeTorrent(t, seedDir, "cap.bin", size, 64<<10)
+			leech := newTestClient(t, 141+i, tc.cfg)
+			start := time.Now()
+			lt, err := leech.Add(context.Background(), withWebSeed(mi, fileServer(t, seedDir, nil)), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			samples := sampleUntilComplete(t, lt, time.Minute)
+			took := time.Since(start)
+			sameFile(t, filepath.Join(seedDir, "cap.bin"), filepath.Join(lt.t.dataDir, "cap.bin"))
+			if s := lt.Stats(); s.FromSeeds != size || s.FromPeers != 0 {
+				t.Fatalf("bytes by source: seeds %d peers %d, size %d", s.FromSeeds, s.FromPeers, size)
+			}
+			// The limiter guarantees the bound (less its burst); 0.7× leaves room.
+			least := 7 * time.Duration(size) * time.Second / (10 * capRate)
+			if took < least {
+				t.Fatalf("%d bytes capped at %d B/s took %v, want at least %v", size, capRate, took, least)
+			}
+			var peak float64
+			for _, s := range samples {
+				peak = max(peak, s.DownloadRate)
+			}
+			if peak == 0 {
+				t.Fatalf("no download rate in %d samples over %v", len(samples), took)
+			}
+			t.Logf("%d bytes in %v (%.0f B/s, cap %d B/s), peak sampled rate %.0f B/s",
+				size, took.Round(time.Millisecond), float64(size)/took.Seconds(), capRate, peak)
+		})
+	}
 }

@@ -8,9 +8,12 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/shoal-p2p/shoal/peer/bitfield"
 	"github.com/shoal-p2p/shoal/peer/picker"
 	"github.com/shoal-p2p/shoal/peer/webseed"
+	"github.com/shoal-p2p/shoal/peer/wire"
 )
 
 // Seed-server fallback (DESIGN.md §4): peers first. A seed server (BEP 19
@@ -62,7 +65,8 @@ const (
 	chokedGrace        = 20 * time.Second
 )
 
-// peerRate is what connected peers deliver now, bytes/s.
+// peerRate is what connected peers deliver now, bytes/s. Seed servers are
+// left out on purpose: it measures whether the swarm delivers.
 func (t *torrent) peerRate() float64 {
 	var r float64
 	for _, c := range t.conns {
@@ -82,6 +86,9 @@ type seedServer struct {
 	lastErr  string
 	dropped  string  // reason, once dropped
 	rate     float64 // bytes/s of one request, smoothed; 0 until measured
+	// down counts response bytes as the fetchers read them (they Add from
+	// their goroutines; the loop Ticks it with the connections' meters).
+	down wire.Meter
 }
 
 // span is how many bytes to ask s for at once: about seedSpanTime of its
@@ -265,7 +272,7 @@ func (t *torrent) seedFetch(s *seedServer, eligible *bitfield.Bitfield) bool {
 	f := &seedRequest{
 		t: t, s: s, blocks: blocks, ranges: mergeBlocks(blocks, t.info.PieceLength),
 		ctx: t.ctx, client: t.cl.webseeds, layout: t.seedLayout, pool: t.piecePool,
-		pieceLen: t.info.PieceLength, total: t.seedLayout.Total,
+		pieceLen: t.info.PieceLength, total: t.seedLayout.Total, limits: t.cl.downLimits(t),
 	}
 	go f.run()
 	return true
@@ -284,6 +291,7 @@ type seedRequest struct {
 	client          *webseed.Client
 	layout          *webseed.Layout
 	pool            *piecePool
+	limits          []*rate.Limiter // the download limiters (torrent, client; nil = no limit)
 	pieceLen, total int64
 }
 
@@ -293,11 +301,12 @@ func (f *seedRequest) run() {
 	var err error
 	done := 0 // blocks[:done] were handed to the loop
 	for _, r := range f.ranges {
-		var rd *webseed.Reader
-		rd, err = f.client.Open(f.ctx, f.s.url, f.layout, r.off, r.length)
+		var wr *webseed.Reader
+		wr, err = f.client.Open(f.ctx, f.s.url, f.layout, r.off, r.length)
 		if err != nil {
 			break
 		}
+		rd := newSeedBody(f.ctx, wr, &f.s.down, f.limits)
 		for i := r.first; i < r.first+r.n; {
 			// The blocks of one piece.
 			j, n := i, 0
@@ -322,7 +331,7 @@ func (f *seedRequest) run() {
 			got += int64(n)
 			i, done = j, j
 		}
-		rd.Close()
+		wr.Close()
 		if err != nil {
 			break
 		}
@@ -330,6 +339,51 @@ func (f *seedRequest) run() {
 	took := time.Since(start)
 	rest := f.blocks[done:]
 	f.t.post(event{kind: evCmd, fn: func(tt *torrent) { tt.onSeedDone(f.s, rest, got, took, err) }})
+}
+
+// seedBody is a seed-server response as a fetcher reads it: every read is
+// counted in the server's meter and, when a download limit is set, paced
+// through the limiters — the same ones peer connections wait on, so a cap
+// covers all download traffic. Capped, reads are at most the smallest
+// limiter burst, so the limiter smooths the transfer instead of letting a
+// whole piece through and then stalling; uncapped, reads go straight
+// through at the size the caller asks for.
+type seedBody struct {
+	ctx    context.Context
+	r      io.Reader
+	meter  *wire.Meter
+	limits []*rate.Limiter
+	chunk  int // largest read while capped
+}
+
+func newSeedBody(ctx context.Context, r io.Reader, meter *wire.Meter, limits []*rate.Limiter) *seedBody {
+	b := &seedBody{ctx: ctx, r: r, meter: meter}
+	for _, l := range limits {
+		if l == nil || l.Limit() == rate.Inf {
+			continue
+		}
+		if b.limits == nil || l.Burst() < b.chunk {
+			b.chunk = l.Burst()
+		}
+		b.limits = append(b.limits, l)
+	}
+	return b
+}
+
+func (b *seedBody) Read(p []byte) (int, error) {
+	if b.limits != nil && len(p) > b.chunk {
+		p = p[:b.chunk]
+	}
+	n, err := b.r.Read(p)
+	if n > 0 {
+		b.meter.Add(n)
+		if b.limits != nil {
+			if werr := waitLimits(b.ctx, b.limits, n); werr != nil {
+				return n, werr
+			}
+		}
+	}
+	return n, err
 }
 
 // seedRun chooses up to seedSpanBytes of consecutive pieces that s may
@@ -489,17 +543,20 @@ func (t *torrent) seedServerFailed(s *seedServer, sole bool) {
 
 // SeedServerStats is one seed server's status.
 type SeedServerStats struct {
-	URL       string
-	State     string // "idle", "fetching", "backoff", "dropped"
-	Reason    string // why it was dropped
-	Bytes     int64
-	LastError string
+	URL    string
+	State  string // "idle", "fetching", "backoff", "dropped"
+	Reason string // why it was dropped
+	Bytes  int64  // payload accepted from it
+	// DownloadRate is what it delivers now, bytes/s (response bytes as
+	// read, like a peer's rate); part of Stats.DownloadRate.
+	DownloadRate float64
+	LastError    string
 }
 
 func (t *torrent) seedServerStats(now time.Time) []SeedServerStats {
 	var out []SeedServerStats
 	for _, s := range t.seeds {
-		st := SeedServerStats{URL: s.url, Bytes: s.bytes, LastError: s.lastErr, Reason: s.dropped, State: "idle"}
+		st := SeedServerStats{URL: s.url, Bytes: s.bytes, DownloadRate: s.down.Rate(), LastError: s.lastErr, Reason: s.dropped, State: "idle"}
 		switch {
 		case s.dropped != "":
 			st.State = "dropped"

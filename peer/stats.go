@@ -25,8 +25,10 @@ type Stats struct {
 	Progress    float64 // 0..1
 	Finished    bool    // complete and seeding goal met
 
+	// DownloadRate is payload bytes/s from every source: the sum of
+	// Peers[].DownloadRate and SeedServers[].DownloadRate. ETA is based on it.
 	DownloadRate, UploadRate float64 // payload bytes/s
-	Downloaded, Uploaded     int64   // payload bytes this session
+	Downloaded, Uploaded     int64   // payload bytes this session (Downloaded: from peers only)
 	FromPeers, FromSeeds     int64   // verified-or-not payload by source: peers vs seed servers
 	Wasted                   int64   // duplicate, unrequested and hash-failed bytes
 	HashFailures             int
@@ -233,6 +235,9 @@ func (t *torrent) snapshot() Stats {
 		s.DHTLookupTook = t.dhtLast.Duration
 	}
 	s.SeedServers = t.seedServerStats(now)
+	for _, ss := range s.SeedServers {
+		s.DownloadRate += ss.DownloadRate
+	}
 	for _, ts := range t.trackers {
 		s.Trackers = append(s.Trackers, TrackerStats{
 			URL: ts.url, Status: ts.status, LastError: ts.lastErr, Seeders: ts.seeders,

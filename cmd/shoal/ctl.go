@@ -229,7 +229,11 @@ func newCtlStatsCmd(f *ctlFlags) *cobra.Command {
 					fmt.Fprintf(out, "seed servers in use: %s\n", d.FallbackReason)
 				}
 				for _, s := range d.SeedServers {
-					fmt.Fprintf(out, "seed server %s: %s, %s %s\n", s.URL, s.State, tui.FormatBytes(s.Bytes), s.LastError+s.Dropped)
+					state := s.State
+					if s.DownloadRate > 0 {
+						state += " at " + tui.FormatRate(s.DownloadRate)
+					}
+					fmt.Fprintf(out, "seed server %s: %s, %s %s\n", s.URL, state, tui.FormatBytes(s.Bytes), s.LastError+s.Dropped)
 				}
 				return nil
 			}
