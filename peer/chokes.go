@@ -6,6 +6,7 @@ import (
 	pp "github.com/anacrolix/torrent/peer_protocol"
 
 	"github.com/shoal-p2p/shoal/peer/choker"
+	"github.com/shoal-p2p/shoal/peer/picker"
 	"github.com/shoal-p2p/shoal/peer/wire"
 )
 
@@ -38,6 +39,19 @@ func (t *torrent) chokeRound(now time.Time) {
 			t.unchoke(c)
 		case !want && !c.amChoking:
 			t.choke(c)
+		}
+	}
+}
+
+// lendFreeSlots unchokes waiting interested peers while slots are free
+// (after an unchoked peer lost interest).
+func (t *torrent) lendFreeSlots(now time.Time) {
+	if !t.transferring() {
+		return
+	}
+	for _, id := range t.ch.Lend(now, t.chokerPeers(now), t.state == StateSeeding) {
+		if c := t.conns[picker.PeerID(id)]; c != nil && c.amChoking {
+			t.unchoke(c)
 		}
 	}
 }

@@ -53,6 +53,11 @@ func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
 		}
 	case pp.NotInterested:
 		c.peerInterested = false
+		if !c.amChoking && t.ch != nil && t.ch.OnNotInterested(time.Now(), toChokerID(c.id)) {
+			// Its slot goes to a peer that wants something from us.
+			t.choke(c)
+			t.lendFreeSlots(time.Now())
+		}
 	case pp.Have:
 		t.onHave(c, m.Index)
 	case pp.Bitfield:
