@@ -44,9 +44,15 @@ func makeTorrent(t testing.TB, dir, name string, size int, pieceLen int64) *meta
 // newTestClient starts a client on its own loopback address 127.0.0.<host>.
 func newTestClient(t testing.TB, host int, mod func(*Config)) *Client {
 	t.Helper()
+	return newClientOn(t, fmt.Sprintf("127.0.0.%d", host), mod)
+}
+
+// newClientOn starts a client listening on ip (any loopback address).
+func newClientOn(t testing.TB, ip string, mod func(*Config)) *Client {
+	t.Helper()
 	cfg := Config{
 		DataDir:    t.TempDir(),
-		ListenAddr: fmt.Sprintf("127.0.0.%d:0", host),
+		ListenAddr: ip + ":0",
 		Logger:     testLogger(t),
 	}
 	if mod != nil {
@@ -54,7 +60,7 @@ func newTestClient(t testing.TB, host int, mod func(*Config)) *Client {
 	}
 	c, err := NewClient(cfg)
 	if err != nil {
-		t.Fatalf("client on 127.0.0.%d: %v", host, err)
+		t.Fatalf("client on %s: %v", ip, err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -9,21 +9,16 @@ import (
 	"github.com/shoal-p2p/shoal/proximity"
 )
 
-// clientAt starts a client on ip (any loopback address) with the
-// three-AS loopback table (127.A.0.0/16 = AS A).
+// clientAt starts a client on ip with the three-AS loopback table
+// (127.A.0.0/16 = AS A), no DHT and no PEX.
 func clientAt(t *testing.T, ip string, mod func(*Config)) *Client {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), ListenAddr: ip + ":0", Logger: testLogger(t), Locator: proximity.LoopbackTable(3),
-		NoDHT: true, DisablePEX: true}
-	if mod != nil {
-		mod(&cfg)
-	}
-	c, err := NewClient(cfg)
-	if err != nil {
-		t.Fatalf("client on %s: %v", ip, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return newClientOn(t, ip, func(c *Config) {
+		c.Locator, c.NoDHT, c.DisablePEX = proximity.LoopbackTable(3), true, true
+		if mod != nil {
+			mod(c)
+		}
+	})
 }
 
 // peerAddrs lists the IPs tor is connected to, sorted.
