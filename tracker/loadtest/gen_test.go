@@ -232,7 +232,10 @@ func fillUDP(to netip.AddrPort) (result, error) {
 	return total, nil
 }
 
-// runUDP announces random peers (numwant 50) for d.
+// runUDP announces random peers (numwant 50) for d. Each worker keeps
+// udpWindow announces in flight, sending a new one for every answer (or
+// expiry after 2 s, counted as an error), so that the sends and reads are
+// batched and the generator costs little per announce.
 func runUDP(to netip.AddrPort, d time.Duration) (result, error) {
 	deadline := time.Now().Add(d)
 	var total result
@@ -250,15 +253,9 @@ func runUDP(to netip.AddrPort, d time.Duration) (result, error) {
 			defer c.conn.Close()
 			r := rand.New(rand.NewPCG(uint64(w), 1))
 			var res result
-			ns := make([]int, 16)
-			for time.Now().Before(deadline) {
-				for i := range ns {
-					ns[i] = randomPeer(r, w)
-				}
-				if err := c.batch(ns, 50, &res); err != nil {
-					firstErr.Store(err)
-					return
-				}
+			if err := c.pipeline(deadline, func() int { return randomPeer(r, w) }, 50, &res); err != nil {
+				firstErr.Store(err)
+				return
 			}
 			mu.Lock()
 			total.ok += res.ok
@@ -273,6 +270,91 @@ func runUDP(to netip.AddrPort, d time.Duration) (result, error) {
 		return total, err
 	}
 	return total, nil
+}
+
+// udpWindow is how many announces one worker keeps in flight.
+const udpWindow = 32
+
+// pipeline announces next() peers until deadline with udpWindow in flight,
+// then waits (at most 2 s) for the stragglers.
+func (c *udpClient) pipeline(deadline time.Time, next func() int, numWant int32, res *result) error {
+	type slot struct {
+		tx   uint32
+		at   time.Time
+		live bool
+	}
+	var slots [udpWindow]slot
+	inFlight := 0
+	base := rand.Uint32()
+	seq := uint32(0)
+	lastExpire := time.Now()
+	for {
+		now := time.Now()
+		sending := now.Before(deadline)
+		if !sending && (inFlight == 0 || now.Sub(deadline) > 2*time.Second) {
+			res.errs += int64(inFlight)
+			return nil
+		}
+		if sending && time.Since(c.got) > 50*time.Second && inFlight == 0 {
+			c.connID = 0 // refresh the connection ID between windows
+		}
+		if err := c.connect(); err != nil {
+			return err
+		}
+		c.out = c.out[:0]
+		for sending && inFlight < udpWindow && c.connID != 0 {
+			i := seq % udpWindow
+			if slots[i].live {
+				break // its answer is still due
+			}
+			tx := base + seq
+			slots[i] = slot{tx: tx, at: now, live: true}
+			c.out = append(c.out, ipv4.Message{Buffers: [][]byte{c.announcePkt(next(), tx, numWant)}, Addr: c.toAddr})
+			inFlight++
+			seq++
+		}
+		for out := c.out; len(out) > 0; {
+			k, err := c.pc.WriteBatch(out, 0)
+			if err != nil {
+				return err
+			}
+			out = out[k:]
+		}
+		_ = c.conn.SetReadDeadline(now.Add(100 * time.Millisecond))
+		k, err := c.pc.ReadBatch(c.in, 0)
+		if err != nil {
+			k = 0 // timeout: expire below
+		}
+		for _, msg := range c.in[:k] {
+			b, m := msg.Buffers[0], msg.N
+			if m < 8 {
+				continue
+			}
+			tx := binary.BigEndian.Uint32(b[4:])
+			sl := &slots[(tx-base)%udpWindow]
+			if !sl.live || sl.tx != tx {
+				continue
+			}
+			sl.live = false
+			inFlight--
+			if binary.BigEndian.Uint32(b) == 1 && m >= 20 {
+				res.ok++
+				res.peers += int64((m - 20) / 6)
+			} else {
+				res.errs++
+			}
+		}
+		if now.Sub(lastExpire) > 100*time.Millisecond {
+			lastExpire = now
+			for i := range slots {
+				if slots[i].live && now.Sub(slots[i].at) > 2*time.Second {
+					slots[i].live = false
+					inFlight--
+					res.errs++
+				}
+			}
+		}
+	}
 }
 
 // ── HTTP ────────────────────────────────────────────────────────────────────
