@@ -28,10 +28,14 @@ func (a *admission) reset(maxPerNet, maxPerASN, n int) {
 func (a *admission) capNet() bool { return a.maxPerNet > 0 }
 func (a *admission) capASN() bool { return a.maxPerASN > 0 }
 
-// admit reports whether c (whose address is ap) may join the result and,
+// admit reports whether c (a candidate of cands) may join the result and,
 // if so, counts it.
-func (a *admission) admit(c *rankCand, ap netip.AddrPort) bool {
-	k4, is4 := key4(ap)
+func (a *admission) admit(c *rankCand, cands []netip.AddrPort) bool {
+	k4, is4 := c.ap4, c.ap4 != 0
+	var ap netip.AddrPort
+	if !is4 {
+		ap = apKey(cands[c.idx])
+	}
 	if is4 {
 		if a.seen.get(k4) != 0 {
 			return false
@@ -59,13 +63,6 @@ func (a *admission) admit(c *rankCand, ap netip.AddrPort) bool {
 	return true
 }
 
-// key4 packs an IPv4 (or IPv4-mapped) address and port into one number,
-// exactly; ok is false for IPv6.
-func key4(ap netip.AddrPort) (k uint64, ok bool) {
-	ip := ap.Addr()
-	if !ip.Is4() && !ip.Is4In6() {
-		return 0, false
-	}
-	b := ip.As16()
-	return uint64(b[12])<<40 | uint64(b[13])<<32 | uint64(b[14])<<24 | uint64(b[15])<<16 | uint64(ap.Port()), true
-}
+// key4 packs an IPv4 address (as a number, see key) and port into one
+// number, exactly and never 0 (bit 48 is set).
+func key4(ip u128, port uint16) uint64 { return 1<<48 | ip.lo<<16 | uint64(port) }

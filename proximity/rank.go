@@ -137,9 +137,19 @@ func RankInto(dst []Ranked, loc Locator, self netip.Addr, cands []netip.AddrPort
 			order = append(order, cs[i].sortKey(i))
 		}
 	}
-	slices.Sort(order) // nearest last
-	for k := len(order) - 1; k >= 0 && len(near) < n-len(quota); k-- {
-		if c := &cs[order[k]&atMask]; adm.admit(c, apKey(cands[c.idx])) {
+	// The nearest go last; only as many as likely needed are sorted (caps
+	// may refuse some: then the rest is sorted too).
+	need := n - len(quota)
+	top := min(len(order), need+need/2+8)
+	selectLargest(order, top)
+	sorted := len(order) - top
+	slices.Sort(order[sorted:])
+	for k := len(order) - 1; k >= 0 && len(near) < need; k-- {
+		if k < sorted {
+			slices.Sort(order[:sorted])
+			sorted = 0
+		}
+		if c := &cs[order[k]&atMask]; adm.admit(c, cands) {
 			near = append(near, *c)
 		}
 	}

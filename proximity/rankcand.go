@@ -13,6 +13,7 @@ type rankCand struct {
 	tie    uint64 // random tie-breaker
 	rtt    time.Duration
 	net    uint64 // netKey of the address
+	ap4    uint64 // key4 of an IPv4 address and port; 0 for IPv6
 	remote bool   // eligible for the diversity quota
 	taken  bool   // already picked by the quota
 }

@@ -50,6 +50,7 @@ func prepare(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(neti
 			score:  d.score(),
 			rtt:    d.RTT,
 			net:    netKeyOf(k, is4),
+			ap4:    ap4Of(k, is4, c.Port()),
 			remote: !d.SameASN && !d.SameNet, // unknown never matches unknown
 		}
 		if !off {
@@ -71,7 +72,7 @@ func pickQuota(cs []rankCand, cands []netip.AddrPort, q int, pool []int32, adm *
 	for k := 0; k < len(pool) && len(out) < q; k++ {
 		j := k + rng.IntN(len(pool)-k)
 		pool[k], pool[j] = pool[j], pool[k]
-		if c := &cs[pool[k]]; adm.admit(c, apKey(cands[c.idx])) {
+		if c := &cs[pool[k]]; adm.admit(c, cands) {
 			c.taken = true
 			out = append(out, *c)
 		}
@@ -84,7 +85,7 @@ func rankOff(out []Ranked, cs []rankCand, cands []netip.AddrPort, n int, adm *ad
 	for k := 0; k < len(cs) && len(out) < n; k++ {
 		j := k + rng.IntN(len(cs)-k)
 		cs[k], cs[j] = cs[j], cs[k]
-		if adm.admit(&cs[k], apKey(cands[cs[k].idx])) {
+		if adm.admit(&cs[k], cands) {
 			out = append(out, ranked(&cs[k], cands, false))
 		}
 	}
@@ -124,4 +125,12 @@ func ranked(c *rankCand, cands []netip.AddrPort, quota bool) Ranked {
 // plain IPv4 forms of one address are the same peer.
 func apKey(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port())
+}
+
+// ap4Of is key4 for an IPv4 candidate, 0 for an IPv6 one.
+func ap4Of(k u128, is4 bool, port uint16) uint64 {
+	if !is4 {
+		return 0
+	}
+	return key4(k, port)
 }

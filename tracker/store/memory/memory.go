@@ -115,16 +115,17 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 	}
 	s.expire(sw, now, ttl)
 	fam := famIndex(p.Peer.Addr)
+	self := -1 // the requester's position in its family's set
 	if p.Event == store.EventStopped {
 		if e, ok := sw.fam[fam].remove(p.Peer.ID); ok {
 			s.forget(sw, e.seeder)
 		}
 	} else {
-		s.upsert(sw, fam, p, now)
+		self = s.upsert(sw, fam, p, now)
 	}
 	v := store.View{Counts: sw.counts()}
 	if p.Want > 0 && p.Event != store.EventStopped {
-		v.Peers = sw.fam[fam].sample(p.Buf[:0], sh.rng, p.Peer.ID, p.Peer.Seeder, p.Want)
+		v.Peers = sw.fam[fam].sample(p.Buf[:0], sh.rng, self, p.Peer.Seeder, p.Want)
 	}
 	if sw.empty() {
 		delete(sh.swarms, p.InfoHash)
@@ -133,12 +134,13 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 	return v, ctx.Err()
 }
 
-func (s *Store) upsert(sw *swarm, fam int, p store.AnnounceParams, now uint32) {
+// upsert records p's peer and returns its position in its family's set.
+func (s *Store) upsert(sw *swarm, fam int, p store.AnnounceParams, now uint32) int {
 	e := entry{id: p.Peer.ID, port: p.Peer.Addr.Port(), seeder: p.Peer.Seeder, seen: now}
 	e.ip = p.Peer.Addr.Addr().As16()
 	sw.oldest = min(sw.oldest, now) // a clock set back keeps the bound
 	set := &sw.fam[fam]
-	old, existed := set.put(e)
+	old, existed, at := set.put(e)
 	switch {
 	case !existed:
 		s.count(sw, e.seeder, 1)
@@ -149,6 +151,7 @@ func (s *Store) upsert(sw *swarm, fam int, p store.AnnounceParams, now uint32) {
 	if p.Event == store.EventCompleted && !(existed && old.seeder) {
 		sw.completed++
 	}
+	return at
 }
 
 func (s *Store) count(sw *swarm, seeder bool, d int) {

@@ -32,19 +32,21 @@ type peerSet struct {
 	index map[store.PeerID]int32
 }
 
-// put inserts or replaces e and returns the entry it replaced.
-func (ps *peerSet) put(e entry) (old entry, existed bool) {
+// put inserts or replaces e and returns the entry it replaced and e's
+// position.
+func (ps *peerSet) put(e entry) (old entry, existed bool, at int) {
 	if ps.index == nil {
 		ps.index = make(map[store.PeerID]int32)
 	}
 	if i, ok := ps.index[e.id]; ok {
 		old = ps.list[i]
 		ps.list[i] = e
-		return old, true
+		return old, true, int(i)
 	}
-	ps.index[e.id] = int32(len(ps.list))
+	at = len(ps.list)
+	ps.index[e.id] = int32(at)
 	ps.list = append(ps.list, e)
-	return entry{}, false
+	return entry{}, false, at
 }
 
 func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
@@ -94,23 +96,23 @@ func (ps *peerSet) removeIf(drop func(*entry) bool) {
 	}
 }
 
-// sample appends to out up to want peers other than self, leechers only
-// when noSeeders. Small sets are returned whole (in random order); large ones
+// sample appends to out up to want peers other than the one at position
+// self (-1: none), leechers only when noSeeders. Small sets are returned whole (in random order); large ones
 // are sampled uniformly without replacement.
-func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self store.PeerID, noSeeders bool, want int) []store.Peer {
+func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self int, noSeeders bool, want int) []store.Peer {
 	n := len(ps.list)
 	if n == 0 {
 		return out
 	}
-	ok := func(e *entry) bool { return e.id != self && !(noSeeders && e.seeder) }
+	ok := func(i int) bool { return i != self && !(noSeeders && ps.list[i].seeder) }
 	if out == nil {
 		out = make([]store.Peer, 0, min(want, n))
 	}
 	if n <= want+1 {
 		// Everyone fits: no need to shuffle (the caller ranks or shuffles).
 		for i := range ps.list {
-			if e := &ps.list[i]; ok(e) {
-				out = append(out, e.peer(ps.v4))
+			if ok(i) {
+				out = append(out, ps.list[i].peer(ps.v4))
 			}
 		}
 		return out[:min(len(out), want)]
@@ -124,8 +126,8 @@ func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self store.PeerID, n
 		for k := 0; k < n && len(out) < want; k++ {
 			j := k + rng.IntN(n-k)
 			perm[k], perm[j] = perm[j], perm[k]
-			if e := &ps.list[perm[k]]; ok(e) {
-				out = append(out, e.peer(ps.v4))
+			if i := int(perm[k]); ok(i) {
+				out = append(out, ps.list[i].peer(ps.v4))
 			}
 		}
 		return out
@@ -150,8 +152,8 @@ func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self store.PeerID, n
 			}
 			seen[i] = struct{}{}
 		}
-		if e := &ps.list[i]; ok(e) {
-			out = append(out, e.peer(ps.v4))
+		if ok(i) {
+			out = append(out, ps.list[i].peer(ps.v4))
 		}
 	}
 	return out
