@@ -186,9 +186,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	uo := s.cfg.UDP
 	if uo.Workers <= 0 && s.cfg.RedisURL == "" {
-		// The memory store never waits: one reader per socket keeps the
-		// CPU busy without goroutines waking each other.
-		uo.Workers = 1
+		// The memory store never waits, so few readers keep the CPU busy;
+		// two per socket, because the kernel spreads clients over the
+		// sockets by a hash of their addresses, and with few clients one
+		// socket may get most of them.
+		uo.Workers = 2
 	}
 	u := udpfront.New(s.core, uo)
 	for _, c := range s.udpConn {
