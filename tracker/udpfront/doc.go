@@ -1,6 +1,9 @@
 // Package udpfront is the tracker's UDP frontend (BEP 15, with IPv6 peers
 // per BEP 7 and BEP 41 options tolerated): it parses connect, announce and
 // scrape packets, asks the tracker core and writes the binary answers.
+// ListenUDP binds several SO_REUSEPORT sockets per address; each worker
+// reads up to BatchSize datagrams per recvmmsg and sends the answers with
+// one sendmmsg.
 //
 // Connection IDs are stateless: the first 8 bytes of an HMAC-SHA256 of the
 // client's IP under the key of the current time window. Keys rotate every
