@@ -22,6 +22,9 @@ type candidate struct {
 	dist  [20]byte // id XOR target
 	state candState
 	token string // from its get_peers reply, for announce_peer
+	hop   int    // 1 for contacts from our table, else the naming reply's hop + 1
+	via   int    // trace index of the query whose reply named it; -1 for table contacts
+	trace int    // its own trace index once queried; -1 otherwise
 }
 
 // frontier is a lookup's candidate set sorted by XOR distance to the
@@ -56,25 +59,34 @@ func xorDist(a, b [20]byte) (d [20]byte) {
 // add inserts a candidate unless its address is already known. When over
 // capacity the farthest fresh candidate is dropped.
 func (f *frontier) add(id [20]byte, addr netip.AddrPort) bool {
+	return f.addVia(id, addr, nil) != nil
+}
+
+// addVia is add for a contact named in parent's reply (nil: from our
+// table); it returns the new candidate, or nil.
+func (f *frontier) addVia(id [20]byte, addr netip.AddrPort, parent *candidate) *candidate {
 	if _, ok := f.byAddr[addr]; ok {
-		return false
+		return nil
 	}
-	c := &candidate{id: id, addr: addr, dist: xorDist(id, f.target)}
+	c := &candidate{id: id, addr: addr, dist: xorDist(id, f.target), hop: 1, via: -1, trace: -1}
+	if parent != nil {
+		c.hop, c.via = parent.hop+1, parent.trace
+	}
 	i, _ := slices.BinarySearchFunc(f.cands, c, func(a, b *candidate) int { return bytes.Compare(a.dist[:], b.dist[:]) })
 	if len(f.cands) >= f.capacity {
 		if i >= len(f.cands) {
-			return false
+			return nil
 		}
 		last := f.cands[len(f.cands)-1]
 		if last.state != candFresh {
-			return false
+			return nil
 		}
 		delete(f.byAddr, last.addr)
 		f.cands = f.cands[:len(f.cands)-1]
 	}
 	f.cands = slices.Insert(f.cands, i, c)
 	f.byAddr[addr] = c
-	return true
+	return c
 }
 
 // eligible returns, in XOR order, up to max fresh candidates among the k

@@ -253,6 +253,22 @@ func (l *lab) waitHealthy(minGood int, frac float64, timeout time.Duration) floa
 type swarm struct {
 	ih    [20]byte
 	peers map[netip.AddrPort]bool
+	// holders are the DHT endpoints of running nodes storing peers for
+	// ih, as of the last markHolders.
+	holders map[netip.AddrPort]bool
+}
+
+// markHolders records which running nodes store peers of each swarm.
+func (l *lab) markHolders(swarms []*swarm) {
+	live := l.live()
+	for _, sw := range swarms {
+		sw.holders = make(map[netip.AddrPort]bool)
+		for _, s := range live {
+			if len(s.node.store.get(sw.ih, true)) > 0 {
+				sw.holders[netip.AddrPortFrom(s.ip, s.port)] = true
+			}
+		}
+	}
 }
 
 // announceSwarms makes each of nSwarms info hashes announced by perSwarm
@@ -301,11 +317,13 @@ func drain(l *Lookup) {
 // lookupResult is one measured lookup.
 type lookupResult struct {
 	from     *labNode
+	sw       *swarm
 	found    bool // at least one announced peer found
 	stats    LookupStats
 	ranked   []proximity.Ranked // everything found, ranked
 	top      []proximity.Ranked // the first 5 of ranked
 	firstHit time.Duration      // time to the first announced peer
+	trace    *lookupTrace       // when the node traces lookups
 }
 
 // runLookups performs count lookups from random running nodes for random
@@ -337,7 +355,7 @@ func (l *lab) runLookups(ctx context.Context, rng *rand.Rand, swarms []*swarm, c
 }
 
 func lookupOnce(ctx context.Context, s *labNode, sw *swarm) lookupResult {
-	r := lookupResult{from: s}
+	r := lookupResult{from: s, sw: sw}
 	start := time.Now()
 	lk := s.node.GetPeers(ctx, sw.ih)
 	for batch := range lk.C {
@@ -351,5 +369,6 @@ func lookupOnce(ctx context.Context, s *labNode, sw *swarm) lookupResult {
 	r.stats = lk.Wait(ctx)
 	r.ranked = lk.Ranked(1 << 12)
 	r.top = lk.Ranked(5)
+	r.trace = lk.traceCopy()
 	return r
 }

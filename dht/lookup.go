@@ -32,7 +32,8 @@ type Lookup struct {
 	all     []netip.AddrPort
 	pending []netip.AddrPort
 	stats   LookupStats
-	running int // family walks still running
+	running int          // family walks still running
+	trace   *lookupTrace // nil unless the node traces lookups
 }
 
 // LookupStats describes a lookup so far.
@@ -107,6 +108,9 @@ func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int) *Lookup {
 		seen:    make(map[netip.AddrPort]bool),
 		running: len(n.fams),
 	}
+	if n.tracing.Load() {
+		l.trace = &lookupTrace{First: -1}
+	}
 	l.C = l.c
 	if !n.track(1 + len(n.fams)) { // closed node: an empty, finished lookup
 		close(l.c)
@@ -155,8 +159,9 @@ func (l *Lookup) walkDone(converged bool) {
 	}
 }
 
-// addPeers records peers from a reply; it returns how many were new.
-func (l *Lookup) addPeers(aps []netip.AddrPort) int {
+// addPeers records peers from a reply (of traced query from, or -1); it
+// returns how many were new.
+func (l *Lookup) addPeers(aps []netip.AddrPort, from int) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	added := 0
@@ -172,6 +177,9 @@ func (l *Lookup) addPeers(aps []netip.AddrPort) int {
 	if added > 0 {
 		if l.stats.Peers == 0 {
 			l.stats.FirstPeer = time.Since(l.started)
+			if l.trace != nil {
+				l.trace.First = from
+			}
 		}
 		l.stats.Peers += added
 		l.poke()

@@ -41,6 +41,7 @@ type Node struct {
 
 	lookups, queries, announces atomic.Int64
 	plainXOR                    atomic.Bool // Config.PlainXOR; tests flip it
+	tracing                     atomic.Bool // lookups keep a trace (tests, benchmarks)
 }
 
 // family is one address family's server and socket.

@@ -88,7 +88,10 @@ func (w *walk) seed() {
 
 // addNode adds a contact to the frontier unless it is bogus, ourselves, of
 // the other family, or skipped for repeated timeouts.
-func (w *walk) addNode(ni krpc.NodeInfo) bool {
+func (w *walk) addNode(ni krpc.NodeInfo) bool { return w.addNodeVia(ni, nil) }
+
+// addNodeVia is addNode for a contact named in parent's reply.
+func (w *walk) addNodeVia(ni krpc.NodeInfo, parent *candidate) bool {
 	if ni.ID == ([20]byte{}) || ni.ID == w.self {
 		return false
 	}
@@ -96,7 +99,11 @@ func (w *walk) addNode(ni krpc.NodeInfo) bool {
 	if !ok || ap.Addr().Is4() != w.f.four || w.n.health.skip(ap) {
 		return false
 	}
-	return w.front.add(ni.ID, ap)
+	c := w.front.addVia(ni.ID, ap, parent)
+	if c != nil {
+		w.traceKnown(c)
+	}
+	return c != nil
 }
 
 // nearer reports whether a is nearer to us than b by proximity.
@@ -131,10 +138,12 @@ func (w *walk) run() {
 			if c == nil {
 				break
 			}
-			if xorC == nil {
+			isXOR := xorC == nil
+			if isXOR {
 				xorC = c
 			}
 			w.front.start(c)
+			w.traceSend(c, isXOR, 0, cfg.SlowAfter)
 			active[c] = time.Now()
 			w.launch(c)
 		}
@@ -163,6 +172,7 @@ func (w *walk) run() {
 			now := time.Now()
 			for c, t := range active {
 				if now.Sub(t) >= cfg.SlowAfter {
+					w.traceSlow(c)
 					delete(active, c)
 					if c == xorC {
 						xorC = nil
@@ -198,6 +208,7 @@ func (w *walk) handle(d queryDone) {
 	if d.res.Err != nil || r == nil {
 		w.front.finish(d.c, false, "")
 		timedOut := errors.Is(d.res.Err, context.DeadlineExceeded) || errors.Is(d.res.Err, anacrolixdht.TransactionTimeout)
+		w.traceDone(d.c, false, timedOut && w.ctx.Err() == nil, 0)
 		if timedOut && w.ctx.Err() == nil {
 			w.n.health.timedOut(d.c.addr)
 			w.l.mu.Lock()
@@ -212,6 +223,7 @@ func (w *walk) handle(d queryDone) {
 		token = *r.Token
 	}
 	w.front.finish(d.c, true, token)
+	w.traceDone(d.c, true, false, len(r.Values))
 	w.l.mu.Lock()
 	w.l.stats.Replies++
 	w.l.mu.Unlock()
@@ -222,7 +234,7 @@ func (w *walk) handle(d queryDone) {
 				peers = append(peers, ap)
 			}
 		}
-		w.l.addPeers(peers)
+		w.l.addPeers(peers, d.c.trace)
 	}
 	nodes := []krpc.NodeInfo(r.Nodes)
 	if !w.f.four {
@@ -232,7 +244,7 @@ func (w *walk) handle(d queryDone) {
 		if i >= maxNodesPerReply {
 			break
 		}
-		w.addNode(ni)
+		w.addNodeVia(ni, d.c)
 	}
 }
 
