@@ -2,6 +2,7 @@ package dht
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -60,14 +61,27 @@ func BenchmarkNetwork(b *testing.B) {
 
 	fmt.Fprintf(&report, "%-22s %-9s %8s %9s %9s %9s %9s %8s %9s %9s\n",
 		"phase", "lookup", "success", "first p50", "first p90", "done p50", "done p90", "queries", "sameAS@5", "random")
+	// Each row interleaves the two lookup modes (even lookups plain XOR,
+	// odd ones proximity) so that both see the same network state and the
+	// same load from whatever else the machine runs.
 	row := func(phase string) {
 		l.markHolders(swarms)
-		for _, plain := range []bool{true, false} {
-			for _, s := range l.live() {
-				s.node.plainXOR.Store(plain)
-				s.node.tracing.Store(true)
+		for _, s := range l.live() {
+			s.node.tracing.Store(true)
+		}
+		all := l.runLookupsMode(ctx, rng, swarms, 2*lookups, 16, func(i int) lookupMode {
+			if i%2 == 0 {
+				return modePlain
 			}
-			res := l.runLookups(ctx, rng, swarms, lookups, 16)
+			return modeProximity
+		})
+		for _, plain := range []bool{true, false} {
+			var res []lookupResult
+			for i, r := range all {
+				if (i%2 == 0) == plain {
+					res = append(res, r)
+				}
+			}
 			m := summarize(res)
 			mode := "proximity"
 			if plain {
@@ -76,12 +90,10 @@ func BenchmarkNetwork(b *testing.B) {
 			fmt.Fprintf(&report, "%-22s %-9s %7.1f%% %9v %9v %9v %9v %8.1f %8.0f%% %8.0f%%\n",
 				phase, mode, 100*m.success, m.firstP50, m.firstP90, m.doneP50, m.doneP90, m.queries, 100*m.sameTop5, 100*m.sameRandom)
 			fmt.Fprintf(&traces, "%s, %s:\n%s", phase, mode, traceReport(res, l.live()[0].node.cfg.Alpha)+holderReport(res))
+			dumpTraces(b, phase, mode, res)
 			key := strings.ReplaceAll(phase, " ", "-") + "/" + mode
 			b.ReportMetric(100*m.success, key+"-success-%")
 			b.ReportMetric(float64(m.firstP50.Milliseconds()), key+"-first-p50-ms")
-		}
-		for _, s := range l.live() {
-			s.node.plainXOR.Store(false)
 		}
 	}
 	row("steady")
@@ -213,7 +225,10 @@ func traceReport(res []lookupResult, slots int) string {
 	var n int
 	var first, rttSum, waitSum, deadSlot []time.Duration
 	var hops, sentBefore, deadBefore, slowBefore float64
-	var cls [3]float64 // chain hops same AS, same region, other
+	var cls [3]float64      // chain hops same AS, same region, other
+	var picks [2][3]float64 // queries before the first peer: [near slot, XOR slot][class]
+	var allQ, allSlow, slowOK float64
+	var rttCls [3][]time.Duration
 	var firstHop [3]float64
 	for _, r := range res {
 		t := r.trace
@@ -251,10 +266,28 @@ func traceReport(res []lookupResult, slots int) string {
 		waitSum = append(waitSum, ws)
 		var dead time.Duration
 		for _, q := range t.Queries {
+			allQ++
+			if q.Slow > 0 {
+				allSlow++
+				if q.OK {
+					slowOK++
+				}
+			}
+			if q.OK {
+				k := latClass(r.from.ip, q.Addr.Addr())
+				rttCls[k] = append(rttCls[k], q.Done-q.Sent)
+			}
+		}
+		for _, q := range t.Queries {
 			if q.Sent >= T {
 				continue
 			}
 			sentBefore++
+			x := 0
+			if q.XOR {
+				x = 1
+			}
+			picks[x][latClass(r.from.ip, q.Addr.Addr())]++
 			end := T
 			if q.Done > 0 && q.Done < end {
 				end = q.Done
@@ -289,7 +322,11 @@ func traceReport(res []lookupResult, slots int) string {
 		hops/f, 100*cls[0]/chain, 100*cls[1]/chain, 100*cls[2]/chain,
 		100*firstHop[0]/f, 100*firstHop[1]/f, 100*firstHop[2]/f,
 		mean(first), mean(rttSum), mean(waitSum), pct(rttSum, 0.5), pct(waitSum, 0.5),
-		sentBefore/f, deadBefore/f, mean(deadSlot), slots, slowBefore/f)
+		sentBefore/f, deadBefore/f, mean(deadSlot), slots, slowBefore/f) +
+		fmt.Sprintf("  queries before the first peer, per lookup, AS/region/other: proximity slots %.2f/%.2f/%.2f, XOR slot %.2f/%.2f/%.2f\n",
+			picks[0][0]/f, picks[0][1]/f, picks[0][2]/f, picks[1][0]/f, picks[1][1]/f, picks[1][2]/f) +
+		fmt.Sprintf("  whole walks: %.1f queries, %.1f turned slow, %.2f of them answered later; answer RTT p50/p90 AS %v/%v, region %v/%v, other %v/%v\n",
+			allQ/f, allSlow/f, slowOK/f, pct(rttCls[0], 0.5), pct(rttCls[0], 0.9), pct(rttCls[1], 0.5), pct(rttCls[1], 0.9), pct(rttCls[2], 0.5), pct(rttCls[2], 0.9))
 }
 
 // latClass is 0 for the same AS, 1 for the same region, 2 otherwise.
@@ -366,4 +403,31 @@ func holderReport(res []lookupResult) string {
 	fmt.Fprintf(&b, "  first peer from a farther class than the nearest holder: %.0f%%; of those a nearer holder was known in time %.0f%% (known %v before the first peer, p50), and queried later %.0f%% (sent %v after known, p50)\n",
 		100*missed/n, 100*missedKnown/max(missed, 1), pct(knownLead, 0.5), 100*missedSent/max(missedKnown, 1), pct(sentLead, 0.5))
 	return b.String()
+}
+
+// dumpTraces appends one JSON line per lookup to the file named by
+// SHOAL_DHT_BENCH_TRACES, for analysis outside the benchmark.
+func dumpTraces(b *testing.B, phase, mode string, res []lookupResult) {
+	path := os.Getenv("SHOAL_DHT_BENCH_TRACES")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	for _, r := range res {
+		var holders []netip.AddrPort
+		for h := range r.sw.holders {
+			holders = append(holders, h)
+		}
+		if err := enc.Encode(map[string]any{
+			"phase": phase, "mode": mode, "from": r.from.ip, "found": r.found, "first": r.firstHit,
+			"holders": holders, "trace": r.trace, "stats": r.stats,
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

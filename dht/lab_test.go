@@ -327,8 +327,24 @@ type lookupResult struct {
 }
 
 // runLookups performs count lookups from random running nodes for random
-// swarms, par at a time, with the node configured plain or proximity.
+// swarms, par at a time, with the nodes' configured lookup mode.
 func (l *lab) runLookups(ctx context.Context, rng *rand.Rand, swarms []*swarm, count, par int) []lookupResult {
+	return l.runLookupsMode(ctx, rng, swarms, count, par, func(int) lookupMode { return modeNode })
+}
+
+// lookupMode chooses a lookup's walk.
+type lookupMode int
+
+const (
+	modeNode      lookupMode = iota // the node's setting (Config.PlainXOR)
+	modeProximity                   // proximity walk
+	modePlain                       // plain XOR walk
+)
+
+// runLookupsMode is runLookups with lookup i walking in mode(i), so that
+// modes can be interleaved and share the network's state and the machine's
+// load.
+func (l *lab) runLookupsMode(ctx context.Context, rng *rand.Rand, swarms []*swarm, count, par int, mode func(int) lookupMode) []lookupResult {
 	live := l.live()
 	type job struct {
 		s  *labNode
@@ -347,17 +363,22 @@ func (l *lab) runLookups(ctx context.Context, rng *rand.Rand, swarms []*swarm, c
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out[i] = lookupOnce(ctx, j.s, j.sw)
+			out[i] = lookupOnce(ctx, j.s, j.sw, mode(i))
 		}()
 	}
 	wg.Wait()
 	return out
 }
 
-func lookupOnce(ctx context.Context, s *labNode, sw *swarm) lookupResult {
+func lookupOnce(ctx context.Context, s *labNode, sw *swarm, mode lookupMode) lookupResult {
 	r := lookupResult{from: s, sw: sw}
 	start := time.Now()
-	lk := s.node.GetPeers(ctx, sw.ih)
+	var lk *Lookup
+	if mode == modeNode {
+		lk = s.node.GetPeers(ctx, sw.ih)
+	} else {
+		lk = s.node.startLookup(ctx, sw.ih, -1, mode == modePlain)
+	}
 	for batch := range lk.C {
 		for _, p := range batch {
 			if sw.peers[p.Addr] && !r.found {

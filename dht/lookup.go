@@ -52,7 +52,7 @@ type LookupStats struct {
 // on every family; if the routing table is nearly empty it first waits
 // (bounded by ctx) for the node's first bootstrap pass.
 func (n *Node) GetPeers(ctx context.Context, infoHash [20]byte) *Lookup {
-	return n.startLookup(ctx, infoHash, -1)
+	return n.startLookup(ctx, infoHash, -1, n.plainXOR.Load())
 }
 
 // Announce is GetPeers followed by announce_peer to the K closest nodes
@@ -60,7 +60,7 @@ func (n *Node) GetPeers(ctx context.Context, infoHash [20]byte) *Lookup {
 // receivers to use the port our DHT packets come from (implied_port).
 // Repeat it every 15–30 minutes while the torrent is active.
 func (n *Node) Announce(ctx context.Context, infoHash [20]byte, port int) *Lookup {
-	return n.startLookup(ctx, infoHash, max(port, 0))
+	return n.startLookup(ctx, infoHash, max(port, 0), n.plainXOR.Load())
 }
 
 // Ranked returns up to limit of the peers found so far (all batches
@@ -97,7 +97,8 @@ func (n *Node) rank(aps []netip.AddrPort, limit int) []proximity.Ranked {
 	return proximity.Rank(n.cfg.Locator, n.self(), aps, nil, limit, n.cfg.Rank)
 }
 
-func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int) *Lookup {
+// startLookup starts a lookup; plain walks in XOR order only.
+func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int, plain bool) *Lookup {
 	n.lookups.Add(1)
 	l := &Lookup{
 		n:       n,
@@ -122,7 +123,7 @@ func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int) *Lookup {
 	for _, f := range n.fams {
 		go func() {
 			defer n.wg.Done()
-			w := n.newWalk(lctx, f, l, ih)
+			w := n.newWalk(lctx, f, l, ih, plain)
 			w.run()
 			if port >= 0 && lctx.Err() == nil {
 				a := w.announce(port)

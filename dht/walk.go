@@ -49,14 +49,14 @@ type queryDone struct {
 	rtt time.Duration
 }
 
-func (n *Node) newWalk(ctx context.Context, f *family, l *Lookup, target [20]byte) *walk {
+func (n *Node) newWalk(ctx context.Context, f *family, l *Lookup, target [20]byte, plain bool) *walk {
 	return &walk{
 		n: n, f: f, l: l, ctx: ctx, target: target,
 		front:   newFrontier(target, n.cfg.K, n.cfg.Window, frontierCapacity),
 		results: make(chan queryDone, n.cfg.MaxQueries),
 		self:    f.srv.ID(),
 		me:      n.self(),
-		plain:   n.plainXOR.Load(),
+		plain:   plain,
 	}
 }
 
