@@ -49,7 +49,9 @@ type Config struct {
 	// Alpha is the number of lookup queries in flight (default 3).
 	Alpha int
 	// Window is how many of the next XOR-closest unqueried candidates the
-	// proximity choice looks at (default 4).
+	// proximity choice looks at (default 4); until the lookup has found
+	// peers it also looks at any candidate that makes about the same
+	// progress towards the target.
 	Window int
 	// K is the Kademlia replication parameter: lookups converge on the K
 	// closest responders and announce to them (default 8).
@@ -58,6 +60,8 @@ type Config struct {
 	QueryTimeout time.Duration
 	// SlowAfter frees a lookup slot held by a query that has not answered
 	// after this long; the query may still answer (default QueryTimeout/3).
+	// Proximity lookups free it sooner, after twice the round-trip time
+	// expected of the contact (at least 25 ms), when that is known.
 	SlowAfter time.Duration
 	// MaxQueries bounds the queries of one lookup per family (default 128).
 	MaxQueries int

@@ -71,7 +71,7 @@ func TestFrontierConverges(t *testing.T) {
 			for !f.done() && queries < 400 {
 				c := f.nextXOR()
 				if mode == "adversarial" && queries%3 != 0 {
-					c = f.nextNear(farthest)
+					c = f.nextNear(farthest, nearSlackBits)
 				}
 				if c == nil {
 					t.Fatal("not done but nothing eligible and nothing in flight")
@@ -133,5 +133,39 @@ func TestFrontierFailedAndCapacity(t *testing.T) {
 	e := f.eligible(4)
 	if len(e) != 2 {
 		t.Fatalf("eligible after a failure: %d, want 2", len(e))
+	}
+}
+
+// A query past its slow limit gives up its place among the k closest, so
+// the walk goes on past a dead node instead of stalling until it times
+// out; if it answers after all it counts again.
+func TestFrontierSlowGivesWay(t *testing.T) {
+	var target [20]byte
+	a := func(i byte) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, i}), 1) }
+	f := newFrontier(target, 2, 4, 16)
+	for i := byte(1); i <= 3; i++ {
+		f.add([20]byte{0: i}, a(i))
+	}
+	c1, c2 := f.nextXOR(), (*candidate)(nil)
+	f.start(c1)
+	c2 = f.nextXOR()
+	f.start(c2)
+	if f.nextXOR() != nil {
+		t.Fatal("third candidate eligible with k=2 and two in flight")
+	}
+	f.markSlow(c1)
+	c3 := f.nextXOR()
+	if c3 == nil || c3.addr != a(3) {
+		t.Fatalf("after a slow query: %v, want the third candidate", c3)
+	}
+	f.start(c3)
+	f.finish(c1, true, "t") // the slow one answers after all
+	f.finish(c2, true, "t")
+	f.finish(c3, true, "t")
+	if !f.done() {
+		t.Fatal("not done")
+	}
+	if got := f.closestReplied(2); got[0] != c1 || got[1] != c2 {
+		t.Fatal("late answer not counted among the closest")
 	}
 }

@@ -16,6 +16,8 @@ type guardConn struct {
 	// onMsg, if set, sees every accepted message's sender (for learning our
 	// external address from the "ip" field of replies).
 	onReply func(ip []byte)
+	// rtt, if set, times every query sent against its reply.
+	rtt *rttMeter
 }
 
 // ReadFrom returns the next acceptable datagram.
@@ -44,12 +46,22 @@ func (g *guardConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		if m.Y == "r" && g.onReply != nil && len(m.IP.IP) > 0 {
 			g.onReply(m.IP.IP)
 		}
+		if g.rtt != nil && (m.Y == "r" || m.Y == "e") {
+			g.rtt.received(ap, m.T)
+		}
 		return n, addr, nil
 	}
 }
 
-// WriteTo counts outbound datagrams.
+// WriteTo counts outbound datagrams and notes queries for the RTT meter.
 func (g *guardConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	g.out.Add(1)
+	if g.rtt != nil {
+		if tid, ok := queryTID(p); ok {
+			if ap, ok := addrPortOf(addr); ok {
+				g.rtt.sent(ap, tid)
+			}
+		}
+	}
 	return g.PacketConn.WriteTo(p, addr)
 }

@@ -253,6 +253,22 @@ func (l *lab) waitHealthy(minGood int, frac float64, timeout time.Duration) floa
 type swarm struct {
 	ih    [20]byte
 	peers map[netip.AddrPort]bool
+	// holders are the DHT endpoints of running nodes storing peers for
+	// ih, as of the last markHolders.
+	holders map[netip.AddrPort]bool
+}
+
+// markHolders records which running nodes store peers of each swarm.
+func (l *lab) markHolders(swarms []*swarm) {
+	live := l.live()
+	for _, sw := range swarms {
+		sw.holders = make(map[netip.AddrPort]bool)
+		for _, s := range live {
+			if len(s.node.store.get(sw.ih, true)) > 0 {
+				sw.holders[netip.AddrPortFrom(s.ip, s.port)] = true
+			}
+		}
+	}
 }
 
 // announceSwarms makes each of nSwarms info hashes announced by perSwarm
@@ -301,16 +317,34 @@ func drain(l *Lookup) {
 // lookupResult is one measured lookup.
 type lookupResult struct {
 	from     *labNode
+	sw       *swarm
 	found    bool // at least one announced peer found
 	stats    LookupStats
 	ranked   []proximity.Ranked // everything found, ranked
 	top      []proximity.Ranked // the first 5 of ranked
 	firstHit time.Duration      // time to the first announced peer
+	trace    *lookupTrace       // when the node traces lookups
 }
 
 // runLookups performs count lookups from random running nodes for random
-// swarms, par at a time, with the node configured plain or proximity.
+// swarms, par at a time, with the nodes' configured lookup mode.
 func (l *lab) runLookups(ctx context.Context, rng *rand.Rand, swarms []*swarm, count, par int) []lookupResult {
+	return l.runLookupsMode(ctx, rng, swarms, count, par, func(int) lookupMode { return modeNode })
+}
+
+// lookupMode chooses a lookup's walk.
+type lookupMode int
+
+const (
+	modeNode      lookupMode = iota // the node's setting (Config.PlainXOR)
+	modeProximity                   // proximity walk
+	modePlain                       // plain XOR walk
+)
+
+// runLookupsMode is runLookups with lookup i walking in mode(i), so that
+// modes can be interleaved and share the network's state and the machine's
+// load.
+func (l *lab) runLookupsMode(ctx context.Context, rng *rand.Rand, swarms []*swarm, count, par int, mode func(int) lookupMode) []lookupResult {
 	live := l.live()
 	type job struct {
 		s  *labNode
@@ -329,17 +363,22 @@ func (l *lab) runLookups(ctx context.Context, rng *rand.Rand, swarms []*swarm, c
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out[i] = lookupOnce(ctx, j.s, j.sw)
+			out[i] = lookupOnce(ctx, j.s, j.sw, mode(i))
 		}()
 	}
 	wg.Wait()
 	return out
 }
 
-func lookupOnce(ctx context.Context, s *labNode, sw *swarm) lookupResult {
-	r := lookupResult{from: s}
+func lookupOnce(ctx context.Context, s *labNode, sw *swarm, mode lookupMode) lookupResult {
+	r := lookupResult{from: s, sw: sw}
 	start := time.Now()
-	lk := s.node.GetPeers(ctx, sw.ih)
+	var lk *Lookup
+	if mode == modeNode {
+		lk = s.node.GetPeers(ctx, sw.ih)
+	} else {
+		lk = s.node.startLookup(ctx, sw.ih, -1, mode == modePlain)
+	}
 	for batch := range lk.C {
 		for _, p := range batch {
 			if sw.peers[p.Addr] && !r.found {
@@ -351,5 +390,6 @@ func lookupOnce(ctx context.Context, s *labNode, sw *swarm) lookupResult {
 	r.stats = lk.Wait(ctx)
 	r.ranked = lk.Ranked(1 << 12)
 	r.top = lk.Ranked(5)
+	r.trace = lk.traceCopy()
 	return r
 }

@@ -32,7 +32,8 @@ type Lookup struct {
 	all     []netip.AddrPort
 	pending []netip.AddrPort
 	stats   LookupStats
-	running int // family walks still running
+	running int          // family walks still running
+	trace   *lookupTrace // nil unless the node traces lookups
 }
 
 // LookupStats describes a lookup so far.
@@ -51,7 +52,7 @@ type LookupStats struct {
 // on every family; if the routing table is nearly empty it first waits
 // (bounded by ctx) for the node's first bootstrap pass.
 func (n *Node) GetPeers(ctx context.Context, infoHash [20]byte) *Lookup {
-	return n.startLookup(ctx, infoHash, -1)
+	return n.startLookup(ctx, infoHash, -1, n.plainXOR.Load())
 }
 
 // Announce is GetPeers followed by announce_peer to the K closest nodes
@@ -59,7 +60,7 @@ func (n *Node) GetPeers(ctx context.Context, infoHash [20]byte) *Lookup {
 // receivers to use the port our DHT packets come from (implied_port).
 // Repeat it every 15–30 minutes while the torrent is active.
 func (n *Node) Announce(ctx context.Context, infoHash [20]byte, port int) *Lookup {
-	return n.startLookup(ctx, infoHash, max(port, 0))
+	return n.startLookup(ctx, infoHash, max(port, 0), n.plainXOR.Load())
 }
 
 // Ranked returns up to limit of the peers found so far (all batches
@@ -96,7 +97,8 @@ func (n *Node) rank(aps []netip.AddrPort, limit int) []proximity.Ranked {
 	return proximity.Rank(n.cfg.Locator, n.self(), aps, nil, limit, n.cfg.Rank)
 }
 
-func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int) *Lookup {
+// startLookup starts a lookup; plain walks in XOR order only.
+func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int, plain bool) *Lookup {
 	n.lookups.Add(1)
 	l := &Lookup{
 		n:       n,
@@ -106,6 +108,9 @@ func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int) *Lookup {
 		started: time.Now(),
 		seen:    make(map[netip.AddrPort]bool),
 		running: len(n.fams),
+	}
+	if n.tracing.Load() {
+		l.trace = &lookupTrace{First: -1}
 	}
 	l.C = l.c
 	if !n.track(1 + len(n.fams)) { // closed node: an empty, finished lookup
@@ -118,7 +123,7 @@ func (n *Node) startLookup(ctx context.Context, ih [20]byte, port int) *Lookup {
 	for _, f := range n.fams {
 		go func() {
 			defer n.wg.Done()
-			w := n.newWalk(lctx, f, l, ih)
+			w := n.newWalk(lctx, f, l, ih, plain)
 			w.run()
 			if port >= 0 && lctx.Err() == nil {
 				a := w.announce(port)
@@ -155,8 +160,9 @@ func (l *Lookup) walkDone(converged bool) {
 	}
 }
 
-// addPeers records peers from a reply; it returns how many were new.
-func (l *Lookup) addPeers(aps []netip.AddrPort) int {
+// addPeers records peers from a reply (of traced query from, or -1); it
+// returns how many were new.
+func (l *Lookup) addPeers(aps []netip.AddrPort, from int) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	added := 0
@@ -172,6 +178,9 @@ func (l *Lookup) addPeers(aps []netip.AddrPort) int {
 	if added > 0 {
 		if l.stats.Peers == 0 {
 			l.stats.FirstPeer = time.Since(l.started)
+			if l.trace != nil {
+				l.trace.First = from
+			}
 		}
 		l.stats.Peers += added
 		l.poke()

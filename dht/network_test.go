@@ -77,7 +77,7 @@ func TestNetwork(t *testing.T) {
 	if g := s.node.Stats().GoodNodes; g < 8 {
 		t.Fatalf("restarted node has %d good contacts, want ≥8", g)
 	}
-	r := lookupOnce(ctx, s, swarms[0])
+	r := lookupOnce(ctx, s, swarms[0], modeNode)
 	if !r.found {
 		t.Fatalf("restarted node's lookup found nothing: %+v", r.stats)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/anacrolix/dht/v2/krpc"
 	alog "github.com/anacrolix/log"
 	"golang.org/x/time/rate"
+
+	"github.com/shoal-p2p/shoal/proximity"
 )
 
 // Node is a running DHT node: one library server per address family plus
@@ -24,6 +26,7 @@ type Node struct {
 	fams   []*family // IPv4 first when present
 	store  *peerStore
 	health *health
+	rtt    *rttMeter // shared by the families' sockets
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -41,6 +44,7 @@ type Node struct {
 
 	lookups, queries, announces atomic.Int64
 	plainXOR                    atomic.Bool // Config.PlainXOR; tests flip it
+	tracing                     atomic.Bool // lookups keep a trace (tests, benchmarks)
 }
 
 // family is one address family's server and socket.
@@ -77,6 +81,7 @@ func New(cfg Config) (*Node, error) {
 		ready:  make(chan struct{}),
 		pings:  make(chan struct{}, maxPendingPings),
 	}
+	n.rtt = newRTTMeter(time.Now, n.measured)
 	n.plainXOR.Store(cfg.PlainXOR)
 	if cfg.SelfIP.IsValid() {
 		ip := cfg.SelfIP
@@ -114,7 +119,7 @@ func New(cfg Config) (*Node, error) {
 
 // newFamily builds one server with our explicit configuration.
 func (n *Node) newFamily(pc net.PacketConn, four bool, id [20]byte, contacts []Contact) (*family, error) {
-	g := &guardConn{PacketConn: pc, maxPacket: n.cfg.MaxPacket, onReply: n.learnSelf}
+	g := &guardConn{PacketConn: pc, maxPacket: n.cfg.MaxPacket, onReply: n.learnSelf, rtt: n.rtt}
 	f := &family{four: four, conn: g}
 	want := []krpc.Want{krpc.WantNodes}
 	if !four {
@@ -160,6 +165,11 @@ func (n *Node) learnSelf(ip []byte) {
 		a = a.Unmap()
 		n.selfIP.CompareAndSwap(nil, &a)
 	}
+}
+
+// measured records a round-trip time to ap taken by the RTT meter.
+func (n *Node) measured(ap netip.AddrPort, rtt time.Duration) {
+	n.health.sample(ap, proximity.Measure(n.cfg.Locator, n.self(), ap.Addr(), 0), rtt)
 }
 
 // self returns our address for proximity, or the zero Addr when unknown.

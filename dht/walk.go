@@ -21,6 +21,11 @@ const (
 	frontierCapacity = 256
 	maxNodesPerReply = 16
 	seedFactor       = 4 // seed the frontier with K·seedFactor table contacts
+	// nearSlackBits: a proximity slot may pick a candidate whose distance
+	// to the target shares up to this many bits less with it than the
+	// XOR-closest eligible candidate's (see frontier.nextNear). A reply
+	// gains about log2(K)+1 bits, so two bits cost about half a hop.
+	nearSlackBits = 2
 )
 
 // walk is one family's iterative get_peers lookup. Only its run goroutine
@@ -38,6 +43,7 @@ type walk struct {
 	me      netip.Addr
 
 	plain     bool
+	found     bool // a reply carried peers
 	queries   int
 	converged bool
 	wg        sync.WaitGroup
@@ -46,17 +52,16 @@ type walk struct {
 type queryDone struct {
 	c   *candidate
 	res anacrolixdht.QueryResult
-	rtt time.Duration
 }
 
-func (n *Node) newWalk(ctx context.Context, f *family, l *Lookup, target [20]byte) *walk {
+func (n *Node) newWalk(ctx context.Context, f *family, l *Lookup, target [20]byte, plain bool) *walk {
 	return &walk{
 		n: n, f: f, l: l, ctx: ctx, target: target,
 		front:   newFrontier(target, n.cfg.K, n.cfg.Window, frontierCapacity),
 		results: make(chan queryDone, n.cfg.MaxQueries),
 		self:    f.srv.ID(),
 		me:      n.self(),
-		plain:   n.plainXOR.Load(),
+		plain:   plain,
 	}
 }
 
@@ -88,7 +93,10 @@ func (w *walk) seed() {
 
 // addNode adds a contact to the frontier unless it is bogus, ourselves, of
 // the other family, or skipped for repeated timeouts.
-func (w *walk) addNode(ni krpc.NodeInfo) bool {
+func (w *walk) addNode(ni krpc.NodeInfo) bool { return w.addNodeVia(ni, nil) }
+
+// addNodeVia is addNode for a contact named in parent's reply.
+func (w *walk) addNodeVia(ni krpc.NodeInfo, parent *candidate) bool {
 	if ni.ID == ([20]byte{}) || ni.ID == w.self {
 		return false
 	}
@@ -96,27 +104,40 @@ func (w *walk) addNode(ni krpc.NodeInfo) bool {
 	if !ok || ap.Addr().Is4() != w.f.four || w.n.health.skip(ap) {
 		return false
 	}
-	return w.front.add(ni.ID, ap)
+	c := w.front.addVia(ni.ID, ap, parent)
+	if c != nil {
+		w.traceKnown(c)
+	}
+	return c != nil
 }
 
 // nearer reports whether a is nearer to us than b by proximity.
 func (w *walk) nearer(a, b *candidate) bool {
-	loc := w.n.cfg.Locator
-	da := proximity.Measure(loc, w.me, a.addr.Addr(), w.n.health.rtt(a.addr))
-	db := proximity.Measure(loc, w.me, b.addr.Addr(), w.n.health.rtt(b.addr))
-	return da.Nearer(db)
+	return w.distance(a).Nearer(w.distance(b))
+}
+
+// distance returns c's distance from us with its measured RTT, if any.
+func (w *walk) distance(c *candidate) proximity.Distance {
+	if !c.proxSet {
+		c.prox = proximity.Measure(w.n.cfg.Locator, w.me, c.addr.Addr(), 0)
+		c.proxSet = true
+	}
+	d := c.prox
+	d.RTT = w.n.health.rtt(c.addr)
+	return d
 }
 
 // run walks until convergence, MaxQueries, or the context ends. Up to
 // Alpha queries are in flight; one of them always goes to the XOR-closest
 // eligible candidate (so the walk converges as plain Kademlia does), the
-// others to the nearest by proximity among the next Window eligible
-// candidates. A query unanswered after SlowAfter stops holding a slot.
+// others to the nearest by proximity among the candidates that make about
+// as much progress (frontier.nextNear). A query unanswered after its slow
+// limit (walk.slowAfter) stops holding a slot; it may still answer.
 func (w *walk) run() {
 	defer w.wg.Wait()
 	w.seed()
 	cfg := w.n.cfg
-	active := make(map[*candidate]time.Time) // in flight and not yet slow
+	active := make(map[*candidate]time.Time) // in flight and not yet slow, with the time it turns slow
 	var xorC *candidate                      // the query holding the XOR slot
 	slow := time.NewTimer(time.Hour)
 	defer slow.Stop()
@@ -126,31 +147,34 @@ func (w *walk) run() {
 			if xorC == nil || w.plain {
 				c = w.front.nextXOR()
 			} else {
-				c = w.front.nextNear(w.nearer)
+				c = w.front.nextNear(w.nearer, w.slack())
 			}
 			if c == nil {
 				break
 			}
-			if xorC == nil {
+			isXOR := xorC == nil
+			if isXOR {
 				xorC = c
 			}
+			limit, expected := w.slowAfter(c)
 			w.front.start(c)
-			active[c] = time.Now()
+			w.traceSend(c, isXOR, expected, limit)
+			active[c] = time.Now().Add(limit)
 			w.launch(c)
 		}
 		if w.front.inFlight == 0 {
 			w.converged = w.front.done() && w.queries > 0
 			return
 		}
-		// Arm the timer for the oldest active query turning slow.
-		var oldest time.Time
+		// Arm the timer for the first active query turning slow.
+		var first time.Time
 		for _, t := range active {
-			if oldest.IsZero() || t.Before(oldest) {
-				oldest = t
+			if first.IsZero() || t.Before(first) {
+				first = t
 			}
 		}
-		if !oldest.IsZero() {
-			slow.Reset(max(time.Until(oldest.Add(cfg.SlowAfter)), 0))
+		if !first.IsZero() {
+			slow.Reset(max(time.Until(first), 0))
 		}
 		select {
 		case d := <-w.results:
@@ -162,7 +186,9 @@ func (w *walk) run() {
 		case <-slow.C:
 			now := time.Now()
 			for c, t := range active {
-				if now.Sub(t) >= cfg.SlowAfter {
+				if !now.Before(t) {
+					w.traceSlow(c)
+					w.front.markSlow(c)
 					delete(active, c)
 					if c == xorC {
 						xorC = nil
@@ -172,6 +198,50 @@ func (w *walk) run() {
 		case <-w.ctx.Done():
 		}
 	}
+}
+
+// minSlowAfter is the least time a query holds its slot however near the
+// contact: below it scheduling noise on the sender would dominate.
+const minSlowAfter = 25 * time.Millisecond
+
+// slowFactor: a proximity walk gives a query slowFactor times the base RTT
+// it expects before its slot goes to another query.
+const slowFactor = 2
+
+// slowAfter returns how long a query to c may hold a lookup slot
+// unanswered, and the base round-trip time expected from c (0 if
+// unknown). A proximity walk expects the least RTT measured to c, or else
+// the median of those measured to contacts alike for latency (same tier
+// and common prefix with us, see health.expected), and allows slowFactor
+// times that, within [minSlowAfter, Config.SlowAfter]: a dead contact next
+// door then costs tens of milliseconds, not SlowAfter, while one across the
+// world keeps the time it needs. Freeing a slot early costs at most one
+// more query in flight — the query may still answer — so the estimate errs
+// low: a base RTT is a minimum, which busy hosts do not inflate. A plain
+// walk (the classic lookup, our baseline) and contacts of unknown latency
+// get Config.SlowAfter.
+func (w *walk) slowAfter(c *candidate) (limit, expected time.Duration) {
+	ceil := w.n.cfg.SlowAfter
+	if w.plain {
+		return ceil, 0
+	}
+	rtt, ok := w.n.health.expected(c.addr, w.distance(c))
+	if !ok {
+		return ceil, 0
+	}
+	return max(min(ceil, slowFactor*rtt), min(minSlowAfter, ceil)), rtt
+}
+
+// slack returns how far behind the XOR front a proximity slot may look
+// (frontier.nextNear): nearSlackBits until the walk has found peers, then
+// none — its proximity slots are there to reach peers early; once it has
+// them, what is left is converging on the K closest nodes, where looking
+// wider only adds queries.
+func (w *walk) slack() int {
+	if w.found {
+		return -1
+	}
+	return nearSlackBits
 }
 
 // launch sends one get_peers query in its own goroutine.
@@ -186,9 +256,8 @@ func (w *walk) launch(c *candidate) {
 		defer w.wg.Done()
 		ctx, cancel := context.WithTimeout(w.ctx, w.n.cfg.QueryTimeout)
 		defer cancel()
-		start := time.Now()
 		res := w.f.srv.GetPeers(ctx, anacrolixdht.NewAddr(udpAddr(c.addr)), int160.FromByteArray(w.target), false, anacrolixdht.QueryRateLimiting{})
-		w.results <- queryDone{c: c, res: res, rtt: time.Since(start)}
+		w.results <- queryDone{c: c, res: res}
 	}()
 }
 
@@ -198,6 +267,7 @@ func (w *walk) handle(d queryDone) {
 	if d.res.Err != nil || r == nil {
 		w.front.finish(d.c, false, "")
 		timedOut := errors.Is(d.res.Err, context.DeadlineExceeded) || errors.Is(d.res.Err, anacrolixdht.TransactionTimeout)
+		w.traceDone(d.c, false, timedOut && w.ctx.Err() == nil, 0)
 		if timedOut && w.ctx.Err() == nil {
 			w.n.health.timedOut(d.c.addr)
 			w.l.mu.Lock()
@@ -206,23 +276,25 @@ func (w *walk) handle(d queryDone) {
 		}
 		return
 	}
-	w.n.health.replied(d.c.addr, d.rtt)
+	w.n.health.replied(d.c.addr)
 	token := ""
 	if r.Token != nil {
 		token = *r.Token
 	}
 	w.front.finish(d.c, true, token)
+	w.traceDone(d.c, true, false, len(r.Values))
 	w.l.mu.Lock()
 	w.l.stats.Replies++
 	w.l.mu.Unlock()
 	if len(r.Values) > 0 {
+		w.found = true
 		peers := make([]netip.AddrPort, 0, len(r.Values))
 		for _, v := range r.Values {
 			if ap, ok := fromNodeAddr(v); ok {
 				peers = append(peers, ap)
 			}
 		}
-		w.l.addPeers(peers)
+		w.l.addPeers(peers, d.c.trace)
 	}
 	nodes := []krpc.NodeInfo(r.Nodes)
 	if !w.f.four {
@@ -232,7 +304,7 @@ func (w *walk) handle(d queryDone) {
 		if i >= maxNodesPerReply {
 			break
 		}
-		w.addNode(ni)
+		w.addNodeVia(ni, d.c)
 	}
 }
 

@@ -1,0 +1,170 @@
+package dht
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// rttMeter measures the round-trip time of every query the node sends —
+// the library's bootstrap, table upkeep and pings as well as our lookups —
+// by matching each reply to its query by address and transaction ID. A
+// query sent more than once gives no sample (Karn's rule: the reply may be
+// to either send).
+type rttMeter struct {
+	now      func() time.Time
+	onSample func(ap netip.AddrPort, rtt time.Duration)
+
+	mu  sync.Mutex
+	out map[rttKey]sentQuery
+}
+
+type rttKey struct {
+	ap  netip.AddrPort
+	tid string
+}
+
+type sentQuery struct {
+	at     time.Time
+	resent bool
+}
+
+const (
+	// maxPendingRTT bounds the queries awaiting a reply that are tracked;
+	// beyond it new queries go unmeasured.
+	maxPendingRTT = 4096
+	// rttForget drops a pending query: no reply will be counted after it.
+	rttForget = 10 * time.Second
+)
+
+func newRTTMeter(now func() time.Time, onSample func(netip.AddrPort, time.Duration)) *rttMeter {
+	return &rttMeter{now: now, onSample: onSample, out: make(map[rttKey]sentQuery)}
+}
+
+// sent records a query with transaction ID tid sent to ap.
+func (m *rttMeter) sent(ap netip.AddrPort, tid string) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := rttKey{ap, tid}
+	if q, ok := m.out[k]; ok {
+		q.resent = true
+		m.out[k] = q
+		return
+	}
+	if len(m.out) >= maxPendingRTT {
+		for k, q := range m.out {
+			if now.Sub(q.at) > rttForget {
+				delete(m.out, k)
+			}
+		}
+		if len(m.out) >= maxPendingRTT {
+			return
+		}
+	}
+	m.out[k] = sentQuery{at: now}
+}
+
+// received matches a reply (or error) from ap to its query.
+func (m *rttMeter) received(ap netip.AddrPort, tid string) {
+	now := m.now()
+	m.mu.Lock()
+	q, ok := m.out[rttKey{ap, tid}]
+	if ok {
+		delete(m.out, rttKey{ap, tid})
+	}
+	m.mu.Unlock()
+	if ok && !q.resent && now.Sub(q.at) <= rttForget {
+		m.onSample(ap, now.Sub(q.at))
+	}
+}
+
+// queryTID returns the transaction ID of b if b is a bencoded KRPC query
+// ("y" = "q"), without decoding the rest: the keys of its top-level dict
+// are walked and every other value skipped.
+func queryTID(b []byte) (tid string, ok bool) {
+	if len(b) < 2 || b[0] != 'd' {
+		return "", false
+	}
+	i := 1
+	isQuery := false
+	for i < len(b) && b[i] != 'e' {
+		key, j, ok := benString(b, i)
+		if !ok {
+			return "", false
+		}
+		switch key {
+		case "t", "y":
+			v, k, ok := benString(b, j)
+			if !ok {
+				return "", false
+			}
+			if key == "t" {
+				tid = v
+			} else {
+				isQuery = v == "q"
+			}
+			i = k
+		default:
+			k, ok := benSkip(b, j, 0)
+			if !ok {
+				return "", false
+			}
+			i = k
+		}
+	}
+	if i >= len(b) {
+		return "", false // unterminated
+	}
+	return tid, isQuery && tid != "" && len(tid) <= maxTxIDLen
+}
+
+// benString decodes the byte string at b[i:] and returns it and the index
+// after it.
+func benString(b []byte, i int) (string, int, bool) {
+	n := 0
+	j := i
+	for ; j < len(b) && b[j] >= '0' && b[j] <= '9'; j++ {
+		n = 10*n + int(b[j]-'0')
+		if n > len(b) {
+			return "", 0, false
+		}
+	}
+	if j == i || j >= len(b) || b[j] != ':' || j+1+n > len(b) {
+		return "", 0, false
+	}
+	return string(b[j+1 : j+1+n]), j + 1 + n, true
+}
+
+// benSkip returns the index after the bencoded value at b[i:].
+func benSkip(b []byte, i, depth int) (int, bool) {
+	if i >= len(b) || depth > 32 {
+		return 0, false
+	}
+	switch c := b[i]; {
+	case c == 'i':
+		for j := i + 1; j < len(b); j++ {
+			if b[j] == 'e' {
+				return j + 1, true
+			}
+		}
+		return 0, false
+	case c == 'l' || c == 'd':
+		j := i + 1
+		for j < len(b) && b[j] != 'e' {
+			k, ok := benSkip(b, j, depth+1)
+			if !ok {
+				return 0, false
+			}
+			j = k
+		}
+		if j >= len(b) {
+			return 0, false
+		}
+		return j + 1, true
+	case c >= '0' && c <= '9':
+		_, j, ok := benString(b, i)
+		return j, ok
+	}
+	return 0, false
+}

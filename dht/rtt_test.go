@@ -1,0 +1,169 @@
+package dht
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/anacrolix/dht/v2/krpc"
+	"github.com/anacrolix/torrent/bencode"
+
+	"github.com/shoal-p2p/shoal/proximity"
+)
+
+func TestQueryTID(t *testing.T) {
+	port := 6881
+	q, err := bencode.Marshal(krpc.Msg{T: "ab", Y: "q", Q: "get_peers", A: &krpc.MsgArgs{
+		ID: [20]byte{1}, InfoHash: [20]byte{2}, Port: &port, Want: []krpc.Want{krpc.WantNodes},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tid, ok := queryTID(q); !ok || tid != "ab" {
+		t.Fatalf("query: %q %v", tid, ok)
+	}
+	r, err := bencode.Marshal(krpc.Msg{T: "ab", Y: "r", R: &krpc.Return{ID: [20]byte{1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := queryTID(r); ok {
+		t.Fatal("a reply taken for a query")
+	}
+	for _, bad := range []string{"", "d", "de", "d1:t2:ab1:y1:q", "d1:t9:ab1:y1:qe", "d1:ai1:t2:ab1:y1:qe", "d1:ad1:ti1e1:y1:qe", "l1:t2:abe", "d1:y1:q1:t0:e"} {
+		if tid, ok := queryTID([]byte(bad)); ok {
+			t.Errorf("%q: got %q", bad, tid)
+		}
+	}
+	if tid, ok := queryTID([]byte("d1:ad2:id3:xyze1:q4:ping1:t2:zz1:y1:qe")); !ok || tid != "zz" {
+		t.Fatalf("hand-made query: %q %v", tid, ok)
+	}
+}
+
+func TestRTTMeter(t *testing.T) {
+	now := time.Unix(0, 0)
+	type sample struct {
+		ap  netip.AddrPort
+		rtt time.Duration
+	}
+	var got []sample
+	m := newRTTMeter(func() time.Time { return now }, func(ap netip.AddrPort, rtt time.Duration) { got = append(got, sample{ap, rtt}) })
+	a := netip.MustParseAddrPort("127.0.0.2:1000")
+	b := netip.MustParseAddrPort("127.0.0.3:1000")
+	m.sent(a, "x")
+	m.sent(b, "x")
+	m.sent(b, "y")
+	now = now.Add(30 * time.Millisecond)
+	m.received(a, "x")
+	m.received(a, "x") // duplicate reply: nothing more
+	m.received(a, "y") // no such query to a
+	now = now.Add(10 * time.Millisecond)
+	m.received(b, "y")
+	if len(got) != 2 || got[0] != (sample{a, 30 * time.Millisecond}) || got[1] != (sample{b, 40 * time.Millisecond}) {
+		t.Fatalf("samples %v", got)
+	}
+	// Karn: a query sent twice gives no sample.
+	m.sent(a, "z")
+	m.sent(a, "z")
+	m.received(a, "z")
+	if len(got) != 2 {
+		t.Fatalf("resent query measured: %v", got)
+	}
+}
+
+func TestHealthExpected(t *testing.T) {
+	now := time.Unix(0, 0)
+	h := newHealth(func() time.Time { return now })
+	loc := proximity.LoopbackTable(4)
+	me := netip.MustParseAddr("127.1.0.2")
+	dist := func(ap netip.AddrPort) proximity.Distance { return proximity.Measure(loc, me, ap.Addr(), 0) }
+	near := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, 1, byte(i)}), 1) }
+	far := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 3, 1, byte(i)}), 1) }
+	if _, ok := h.expected(near(1), dist(near(1))); ok {
+		t.Fatal("expected RTT with no samples")
+	}
+	for i := range 3 {
+		h.sample(near(10+i), dist(near(10+i)), time.Duration(4+i)*time.Millisecond)
+		h.sample(far(10+i), dist(far(10+i)), 120*time.Millisecond)
+		// A busy moment inflates single samples; the base keeps the least.
+		h.sample(far(10+i), dist(far(10+i)), 900*time.Millisecond)
+	}
+	// An unmeasured contact gets its class's median base.
+	if rtt, ok := h.expected(near(1), dist(near(1))); !ok || rtt != 5*time.Millisecond {
+		t.Fatalf("near class: %v %v", rtt, ok)
+	}
+	if rtt, ok := h.expected(far(1), dist(far(1))); !ok || rtt != 120*time.Millisecond {
+		t.Fatalf("far class: %v %v", rtt, ok)
+	}
+	// A measured contact its own base, which follows a longer route once
+	// the window has passed.
+	h.sample(far(2), dist(far(2)), 200*time.Millisecond)
+	h.sample(far(2), dist(far(2)), 150*time.Millisecond)
+	if rtt, _ := h.expected(far(2), dist(far(2))); rtt != 150*time.Millisecond {
+		t.Fatalf("measured: %v", rtt)
+	}
+	now = now.Add(baseWindow + time.Second)
+	h.sample(far(2), dist(far(2)), 300*time.Millisecond)
+	if rtt, _ := h.expected(far(2), dist(far(2))); rtt != 300*time.Millisecond {
+		t.Fatalf("after the window: %v", rtt)
+	}
+	// A sample proves a contact alive.
+	h.timedOut(far(3))
+	h.timedOut(far(3))
+	if !h.skip(far(3)) {
+		t.Fatal("not skipped after two timeouts")
+	}
+	h.sample(far(3), dist(far(3)), 100*time.Millisecond)
+	if h.skip(far(3)) {
+		t.Fatal("skipped after answering")
+	}
+}
+
+// nextNear looks beyond the window at candidates making nearly the same
+// progress, but not at ones far behind.
+func TestFrontierNearSlack(t *testing.T) {
+	var target [20]byte
+	id := func(lz int, low byte) (x [20]byte) { // distance with lz leading zero bits
+		x[lz/8] = 0x80 >> (lz % 8)
+		x[19] |= low
+		return x
+	}
+	a := func(i byte) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, i}), 1) }
+	f := newFrontier(target, 8, 2, 64)
+	f.add(id(10, 1), a(1)) // the XOR front
+	f.add(id(10, 2), a(2))
+	f.add(id(9, 3), a(3))                                // beyond the window, one bit behind
+	f.add(id(6, 4), a(4))                                // four bits behind
+	f.add(id(8, 5), a(5))                                // two bits behind
+	pref := func(want byte) func(x, y *candidate) bool { // only want is "near"
+		return func(x, y *candidate) bool { return x.addr == a(want) && y.addr != a(want) }
+	}
+	for _, tc := range []struct {
+		slack int
+		want  byte
+		got   byte
+	}{{2, 3, 3}, {2, 5, 5}, {1, 5, 1}, {2, 4, 1}, {0, 3, 1}, {6, 4, 4}} {
+		if c := f.nextNear(pref(tc.want), tc.slack); c == nil || c.addr != a(tc.got) {
+			t.Errorf("slack %d, preferring %d: got %v, want %v", tc.slack, tc.want, c, a(tc.got))
+		}
+	}
+}
+
+// FuzzQueryTID: the outbound scanner never panics, and when the full
+// decoder accepts the same bytes they agree.
+func FuzzQueryTID(f *testing.F) {
+	f.Add([]byte("d1:ad2:id20:aaaaaaaaaaaaaaaaaaaae1:q4:ping1:t2:zz1:y1:qe"))
+	f.Add([]byte("d1:rd2:id20:aaaaaaaaaaaaaaaaaaaae1:t2:zz1:y1:re"))
+	f.Add([]byte("d1:ali1ei2ee1:t1:x1:y1:qe"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tid, ok := queryTID(b)
+		if !ok {
+			return
+		}
+		if tid == "" || len(tid) > maxTxIDLen {
+			t.Fatalf("bad transaction ID %q", tid)
+		}
+		if m, ok := checkKRPC(b); ok && (m.Y != "q" || m.T != tid) {
+			t.Fatalf("scanner says query %q, decoder says %q %q", tid, m.Y, m.T)
+		}
+	})
+}
