@@ -53,8 +53,10 @@ func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
 		}
 	case pp.NotInterested:
 		c.peerInterested = false
-		if !c.amChoking && t.ch != nil && t.ch.OnNotInterested(time.Now(), toChokerID(c.id)) {
-			// Its slot goes to a peer that wants something from us.
+		// Its slot goes to a peer that wants something from us — except
+		// when super-seeding, where a peer is not interested between two
+		// offers by design and its next offer must not wait for a slot.
+		if !c.amChoking && t.ch != nil && !t.superSeeding() && t.ch.OnNotInterested(time.Now(), toChokerID(c.id)) {
 			t.choke(c)
 			t.lendFreeSlots(time.Now())
 		}
