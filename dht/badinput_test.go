@@ -139,7 +139,7 @@ func TestBadDatagramsDropped(t *testing.T) {
 // bogus contacts.
 func TestBogusRepliesIgnored(t *testing.T) {
 	good := netip.MustParseAddrPort("127.9.9.9:6881")
-	var self [20]byte
+	self := [20]byte{0x11} // set before the fake node can be asked anything
 	queried := make(chan netip.AddrPort, 64)
 	fake := newFakeNode(t, func(q krpc.Msg) *krpc.Return {
 		r := &krpc.Return{}
@@ -166,9 +166,11 @@ func TestBogusRepliesIgnored(t *testing.T) {
 	})
 	n := loopbackNode(t, func(c *Config) {
 		c.Bootstrap = []string{fake.addr().String()}
-		c.NodeID = [20]byte{0x11}
+		c.NodeID = self
 	})
-	self = n.ID()
+	if n.ID() != self {
+		t.Fatalf("node ID %x, configured %x", n.ID(), self)
+	}
 	_ = queried
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
