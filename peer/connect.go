@@ -25,8 +25,7 @@ func (t *torrent) connectMore(now time.Time) {
 		return
 	}
 	free := min(t.cfg.MaxHalfOpen-t.halfOpen, t.cfg.MaxConnsPerTorrent-len(t.conns)-t.halfOpen)
-	atCap := len(t.conns) >= t.cfg.MaxConnsPerTorrent
-	if free <= 0 && !atCap {
+	if free <= 0 && !t.turnoverDue(now) {
 		return
 	}
 	self := t.cl.ListenAddr()

@@ -178,7 +178,7 @@ type torrent struct {
 	nextID       picker.PeerID
 	cands        *candidates
 	halfOpen     int
-	lastTurnover time.Time // see turnover.go
+	lastTurnover time.Time // last look for a better connection (turnover.go)
 	banned       map[netip.Addr]bool
 	bufs         map[int]*pieceBuf             // pieces being assembled
 	submitted    map[int]*pieceBuf             // pieces handed to storage, awaiting the hash result

@@ -93,14 +93,24 @@ func (t *torrent) levelOf(a netip.Addr) int {
 	return nearness(d)
 }
 
+// turnoverDue reports whether a connection at the cap may be swapped for a
+// better candidate now: proximity on, the cap reached with no dial under
+// way, and turnoverEvery since the last look. It counts as the look, so the
+// candidates are ranked for this at most once per turnoverEvery, not on
+// every tick of the event loop.
+func (t *torrent) turnoverDue(now time.Time) bool {
+	if t.cfg.ProximityOff || t.halfOpen > 0 || len(t.conns) < t.cfg.MaxConnsPerTorrent || now.Sub(t.lastTurnover) < turnoverEvery {
+		return false
+	}
+	t.lastTurnover = now
+	return true
+}
+
 // turnoverDial, at the connection cap, closes a connection to dial a
 // better candidate: a remote one while remote connections are below the
 // quota, else the nearest ready candidate when it is nearer than the
-// farthest connection. It reports whether it did.
-func (t *torrent) turnoverDial(now time.Time, ready []netip.AddrPort) bool {
-	if t.cfg.ProximityOff || t.halfOpen > 0 || now.Sub(t.lastTurnover) < turnoverEvery || len(ready) == 0 {
-		return false
-	}
+// farthest connection.
+func (t *torrent) turnoverDial(now time.Time, ready []netip.AddrPort) {
 	var pick netip.AddrPort
 	var class string
 	var victim *peerConn
@@ -119,23 +129,21 @@ func (t *torrent) turnoverDial(now time.Time, ready []netip.AddrPort) bool {
 	if victim == nil {
 		best := t.orderCandidates(ready, 1)
 		if len(best) == 0 {
-			return false
+			return
 		}
 		if victim = t.turnoverVictim(nearness(best[0].Distance), now); victim == nil {
-			return false
+			return
 		}
 		pick, class = best[0].Addr, best[0].Class.String()
 	}
 	c := t.cands.m[pick]
 	if c == nil {
-		return false
+		return
 	}
-	t.lastTurnover = now
 	t.log.Debug("turnover: dialing a better-placed peer", "dial", pick, "class", class, "closing", victim.addr)
 	t.dropConn(victim, errReplaced)
 	c.class = class
 	c.nextTry = now.Add(dialTimeout + 5*time.Second)
 	t.halfOpen++
 	go t.dial(c.addr, c.src, c.encrypt)
-	return true
 }

@@ -69,21 +69,6 @@ func waitDHTStored(ctx context.Context, t *testing.T, p *proc, n int, why string
 	t.Logf("%s: %s stores %d peer(s)", why, p.name, dhtStored(p))
 }
 
-// stopShoalDHT interrupts a `shoal dht`, which must exit 0 without a race
-// or panic.
-func stopShoalDHT(t *testing.T, p *proc) {
-	t.Helper()
-	if p.exited() {
-		t.Fatalf("%s exited early: %v", p.name, p.err)
-	}
-	if err := p.stop(15 * time.Second); err != nil {
-		t.Fatalf("%s: SIGINT: %v (want exit 0)", p.name, err)
-	}
-	if s := p.output(1); strings.Contains(s, "DATA RACE") || strings.Contains(s, "panic:") {
-		t.Fatalf("%s reported a data race or panic", p.name)
-	}
-}
-
 // aria2DHT is aria2Common with aria2c's IPv4 DHT on: it listens on dhtPort
 // of ip (aria2c binds its DHT socket to --interface), its only entry point
 // is entry, and its routing table file is a fresh one in dir, so it never
@@ -203,7 +188,7 @@ func TestInteropDHTShoalGetFromAria2(t *testing.T) {
 	if b, _ := os.ReadFile(ariaLog); !reFromGet.Match(b) {
 		t.Fatalf("aria2c's log shows no DHT query from shoal get's node at %s", ipShoalGet)
 	}
-	stopShoalDHT(t, node)
+	stopShoal(t, node)
 	if seed.exited() {
 		t.Fatalf("aria2c seed exited early: %v", seed.err)
 	}
@@ -260,7 +245,7 @@ func TestInteropDHTAria2GetFromShoal(t *testing.T) {
 	if !reFromSeed.Match(b) {
 		t.Fatalf("aria2c's log shows no DHT answer from the shoal seed's node %s", seedAddr)
 	}
-	stopShoalSeed(t, seed)
-	stopShoalDHT(t, node)
+	stopShoal(t, seed)
+	stopShoal(t, node)
 	t.Logf("%s: aria2c found shoal seed %s by DHT through %s", ih, seedAddr, dhtAddr)
 }

@@ -106,7 +106,7 @@ func TestInteropAria2GetFromShoalMagnetHTTP(t *testing.T) {
 		t.Fatalf("aria2c: %v\nshoal seed's disconnects:\n%s", err, grepLines(seed.output(1), "peer disconnected"))
 	}
 	requireSameFile(t, orig, filepath.Join(out, filepath.Base(orig)))
-	stopShoalSeed(t, seed)
+	stopShoal(t, seed)
 }
 
 // TestInteropAria2GetFromShoalTorrentHTTP: like the magnet test, but aria2c
@@ -131,7 +131,7 @@ func TestInteropAria2GetFromShoalTorrentHTTP(t *testing.T) {
 		t.Fatalf("aria2c: %v\nshoal seed's disconnects:\n%s", err, grepLines(seed.output(1), "peer disconnected"))
 	}
 	requireSameFile(t, orig, filepath.Join(out, filepath.Base(orig)))
-	stopShoalSeed(t, seed)
+	stopShoal(t, seed)
 }
 
 // TestInteropTransmissionGetFromShoalUDP: transmission-daemon downloads a
@@ -157,7 +157,7 @@ func TestInteropTransmissionGetFromShoalUDP(t *testing.T) {
 	// Transmission is slow to begin: it unchokes at its 10 s rounds.
 	tm.waitDone(ctx, t, "downloading from shoal")
 	waitSameFile(ctx, t, orig, filepath.Join(out, filepath.Base(orig)))
-	stopShoalSeed(t, seed)
+	stopShoal(t, seed)
 }
 
 // TestInteropShoalToShoalTrackerUDPAndMagnetHTTP: one shoal seed, two shoal
@@ -185,7 +185,7 @@ func TestInteropShoalToShoalTrackerUDPAndMagnetHTTP(t *testing.T) {
 	waitShoalGet(ctx, t, getB, ih, payloadSize)
 	requireSameFile(t, orig, filepath.Join(outA, filepath.Base(orig)))
 	requireSameFile(t, orig, filepath.Join(outB, filepath.Base(orig)))
-	stopShoalSeed(t, seed)
+	stopShoal(t, seed)
 }
 
 // TestInteropShoalGetFromAria2PeerOnly: no tracker at all; shoal dials an

@@ -529,8 +529,9 @@ func waitShoalGet(ctx context.Context, t *testing.T, p *proc, ih string, size in
 	}
 }
 
-// stopShoalSeed interrupts a `shoal seed`, which must exit 0.
-func stopShoalSeed(t *testing.T, p *proc) {
+// stopShoal interrupts a long-running `shoal` command (seed, dht), which
+// must exit 0 without a race or panic.
+func stopShoal(t *testing.T, p *proc) {
 	t.Helper()
 	if p.exited() {
 		t.Fatalf("%s exited early: %v", p.name, p.err)
