@@ -113,6 +113,9 @@ func (n *Node) bootstrap(f *family) int {
 	return f.srv.Stats().GoodNodes
 }
 
+// minLostSweep bounds how often the RTT meter is swept for lost queries.
+const minLostSweep = 50 * time.Millisecond
+
 // maxWarmPings bounds how many held contacts one attempt pings.
 const maxWarmPings = 64
 
@@ -228,17 +231,22 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// housekeep saves the state file and sweeps the peer store periodically.
+// housekeep saves the state file, sweeps the peer store and collects the
+// RTT meter's lost queries periodically.
 func (n *Node) housekeep() {
 	defer n.wg.Done()
 	save := time.NewTicker(n.cfg.SaveInterval)
 	defer save.Stop()
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
+	lost := time.NewTicker(max(n.cfg.QueryTimeout/4, minLostSweep))
+	defer lost.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
+		case <-lost.C:
+			n.rtt.sweep()
 		case <-save.C:
 			if n.cfg.StateFile != "" {
 				if err := n.SaveState(); err != nil {

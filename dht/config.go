@@ -60,8 +60,10 @@ type Config struct {
 	QueryTimeout time.Duration
 	// SlowAfter frees a lookup slot held by a query that has not answered
 	// after this long; the query may still answer (default QueryTimeout/3).
-	// Proximity lookups free it sooner, after twice the round-trip time
-	// expected of the contact (at least 25 ms), when that is known.
+	// Proximity lookups free it sooner when the contact's latency is known:
+	// after its expected round-trip time plus four deviations (at least
+	// 10 ms more, at least 15 ms), or 15 ms when its last query went
+	// unanswered.
 	SlowAfter time.Duration
 	// MaxQueries bounds the queries of one lookup per family (default 128).
 	MaxQueries int

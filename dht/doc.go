@@ -16,12 +16,17 @@
 //     common prefix, measured RTT) — until peers are found, also among any
 //     candidates that make about the same progress towards the target
 //     (proximity route selection). There, a query that has not answered
-//     within twice the round-trip time expected of its contact gives its
-//     slot to another, so dead contacts nearby cost little. Peers are streamed to the
-//     caller as they arrive, ranked by proximity with the diversity quota.
+//     within the round-trip time expected of its contact plus four
+//     deviations (as TCP's retransmission timeout) gives its slot to
+//     another, so dead contacts cost little more than a round trip; one
+//     whose last query went unanswered gets almost none and is chosen last.
+//     Peers are streamed to the caller as they arrive, ranked by proximity
+//     with the diversity quota.
 //   - round-trip times of every query the node sends (the library's own as
 //     well as lookups) matched to their replies; per contact and per class of
-//     contacts alike for latency, they give each query its expected RTT.
+//     contacts alike for latency, they give each query its expected RTT and
+//     deviation. Queries left unanswered — the library's table upkeep and
+//     bootstrap as well as lookups — mark their contacts.
 //   - resilience: routing contacts and node IDs persisted to a state file
 //     (atomic rename) for a warm restart; bootstrap retried with jitter and
 //     exponential backoff while fewer than 8 good contacts are known;

@@ -2,7 +2,6 @@ package dht
 
 import (
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 
@@ -33,67 +32,6 @@ type healthEntry struct {
 // long, so that a route that got longer is noticed.
 const baseWindow = 10 * time.Minute
 
-// rttClass groups contacts that are alike for latency: the tier (0 same
-// network, 1 same ASN, 2 otherwise) and the common prefix length with us;
-// prefix -1 stands for the whole tier.
-type rttClass struct {
-	tier   uint8
-	prefix int16
-}
-
-func classOfDistance(d proximity.Distance) rttClass {
-	c := rttClass{tier: 2, prefix: int16(d.Prefix)}
-	switch {
-	case d.SameNet:
-		c.tier = 0
-	case d.SameASN:
-		c.tier = 1
-	}
-	return c
-}
-
-// A class's base RTT is the median of the base RTTs of the last classRing
-// contacts of the class that were measured. One contact is enough to use
-// it: a base RTT is a minimum, seldom far above the class's own delay,
-// and an estimate that comes out low costs at most one query more.
-const classRing = 16
-
-// classBases holds the base RTTs of a class's recently measured contacts.
-type classBases struct {
-	aps   [classRing]netip.AddrPort
-	bases [classRing]time.Duration
-	n     int // entries used
-	next  int // the entry to replace next once full
-}
-
-// note records ap's base RTT.
-func (cb *classBases) note(ap netip.AddrPort, base time.Duration) {
-	for i := range cb.n {
-		if cb.aps[i] == ap {
-			cb.bases[i] = base
-			return
-		}
-	}
-	i := cb.n
-	if cb.n < classRing {
-		cb.n++
-	} else {
-		i, cb.next = cb.next, (cb.next+1)%classRing
-	}
-	cb.aps[i], cb.bases[i] = ap, base
-}
-
-// median returns the median base RTT, or false with no contacts.
-func (cb *classBases) median() (time.Duration, bool) {
-	if cb.n == 0 {
-		return 0, false
-	}
-	b := cb.bases
-	s := b[:cb.n]
-	slices.Sort(s)
-	return s[cb.n/2], true
-}
-
 // health records per-contact timeouts and round-trip times, and the base
 // round-trip times of contacts alike for latency (rttClass), which stand
 // in for contacts never measured.
@@ -101,11 +39,11 @@ type health struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	m       map[netip.AddrPort]*healthEntry
-	classes map[rttClass]*classBases
+	classes map[rttClass]*classStats
 }
 
 func newHealth(now func() time.Time) *health {
-	return &health{now: now, m: make(map[netip.AddrPort]*healthEntry), classes: make(map[rttClass]*classBases)}
+	return &health{now: now, m: make(map[netip.AddrPort]*healthEntry), classes: make(map[rttClass]*classStats)}
 }
 
 func (h *health) entry(ap netip.AddrPort) *healthEntry {
@@ -142,7 +80,7 @@ func (h *health) evictLocked() {
 	}
 }
 
-// replied records that ap answered a lookup query.
+// replied records that ap answered a query.
 func (h *health) replied(ap netip.AddrPort) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -168,36 +106,48 @@ func (h *health) sample(ap netip.AddrPort, d proximity.Distance, rtt time.Durati
 	}
 	c := classOfDistance(d)
 	for _, k := range []rttClass{c, {tier: c.tier, prefix: -1}} {
-		cb := h.classes[k]
-		if cb == nil {
-			cb = &classBases{}
-			h.classes[k] = cb // at most 3·130 classes
+		cs := h.classes[k]
+		if cs == nil {
+			cs = &classStats{}
+			h.classes[k] = cs // at most 3·130 classes
 		}
-		cb.note(ap, e.base)
+		cs.note(ap, e.base, rtt)
 	}
 }
 
 // expected returns the base round-trip time to expect from ap, at distance
-// d from us: ap's own when measured, else the median of its class's, else
-// of its tier's; ok is false when none is known.
-func (h *health) expected(ap netip.AddrPort, d proximity.Distance) (rtt time.Duration, ok bool) {
+// d from us, and how far an answer may deviate from it: ap's own base when
+// measured, else the median of its class's (or of the nearest tier's that
+// has one, see classKeys). The deviation is the class's jitter, plus the
+// spread of the class's bases when ap itself was never measured. ok is
+// false when nothing is known.
+func (h *health) expected(ap netip.AddrPort, d proximity.Distance) (rtt, dev time.Duration, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var own time.Duration
 	if e := h.m[ap]; e != nil && e.base > 0 {
-		return e.base, true
+		own = e.base
 	}
-	c := classOfDistance(d)
-	for _, k := range []rttClass{c, {tier: c.tier, prefix: -1}} {
-		if cb := h.classes[k]; cb != nil {
-			if m, ok := cb.median(); ok {
-				return m, true
-			}
+	for _, k := range classKeys(classOfDistance(d)) {
+		cs := h.classes[k]
+		if cs == nil {
+			continue
 		}
+		med, spread, ok := cs.median()
+		if !ok {
+			continue
+		}
+		if own > 0 {
+			return own, cs.jitter, true
+		}
+		return med, cs.jitter + spread, true
 	}
-	return 0, false
+	return own, 0, own > 0
 }
 
-// timedOut records a query that got no answer.
+// timedOut records a query that got no answer: any of the node's queries,
+// the library's table upkeep and bootstrap as well as our lookups (see
+// rttMeter.sweep).
 func (h *health) timedOut(ap netip.AddrPort) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -210,6 +160,16 @@ func (h *health) skip(ap netip.AddrPort) bool {
 	defer h.mu.Unlock()
 	e := h.m[ap]
 	return e != nil && e.timeouts >= skipAfterTimeouts && h.now().Sub(e.touched) < healthTTL
+}
+
+// suspect reports whether ap's last query went unanswered, recently: it is
+// probably gone, and lookups give it little time (walk.slowAfter) and
+// prefer others to it.
+func (h *health) suspect(ap netip.AddrPort) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := h.m[ap]
+	return e != nil && e.timeouts > 0 && h.now().Sub(e.touched) < healthTTL
 }
 
 // rtt returns the smoothed round-trip time to ap, or 0 when unknown.

@@ -81,7 +81,7 @@ func New(cfg Config) (*Node, error) {
 		ready:  make(chan struct{}),
 		pings:  make(chan struct{}, maxPendingPings),
 	}
-	n.rtt = newRTTMeter(time.Now, n.measured)
+	n.rtt = newRTTMeter(time.Now, cfg.QueryTimeout, meterSink{n})
 	n.plainXOR.Store(cfg.PlainXOR)
 	if cfg.SelfIP.IsValid() {
 		ip := cfg.SelfIP
@@ -167,10 +167,15 @@ func (n *Node) learnSelf(ip []byte) {
 	}
 }
 
-// measured records a round-trip time to ap taken by the RTT meter.
-func (n *Node) measured(ap netip.AddrPort, rtt time.Duration) {
-	n.health.sample(ap, proximity.Measure(n.cfg.Locator, n.self(), ap.Addr(), 0), rtt)
+// meterSink passes what the RTT meter learns to the node's contact health.
+type meterSink struct{ n *Node }
+
+func (s meterSink) sample(ap netip.AddrPort, rtt time.Duration) {
+	s.n.health.sample(ap, proximity.Measure(s.n.cfg.Locator, s.n.self(), ap.Addr(), 0), rtt)
 }
+
+func (s meterSink) alive(ap netip.AddrPort) { s.n.health.replied(ap) }
+func (s meterSink) lost(ap netip.AddrPort)  { s.n.health.timedOut(ap) }
 
 // self returns our address for proximity, or the zero Addr when unknown.
 func (n *Node) self() netip.Addr {

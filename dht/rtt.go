@@ -10,10 +10,14 @@ import (
 // the library's bootstrap, table upkeep and pings as well as our lookups —
 // by matching each reply to its query by address and transaction ID. A
 // query sent more than once gives no sample (Karn's rule: the reply may be
-// to either send).
+// to either send), but its reply still shows the contact alive. A query
+// left unanswered lostAfter after its last send is reported lost (sweep):
+// the node learns of dead contacts from every query it makes, not only
+// from its lookups'.
 type rttMeter struct {
-	now      func() time.Time
-	onSample func(ap netip.AddrPort, rtt time.Duration)
+	now       func() time.Time
+	lostAfter time.Duration
+	sink      rttSink
 
 	mu  sync.Mutex
 	out map[rttKey]sentQuery
@@ -25,8 +29,15 @@ type rttKey struct {
 }
 
 type sentQuery struct {
-	at     time.Time
-	resent bool
+	at, last time.Time // first and last send
+	resent   bool
+}
+
+// rttSink receives what the meter learns.
+type rttSink interface {
+	sample(ap netip.AddrPort, rtt time.Duration) // a reply to a query sent once
+	alive(ap netip.AddrPort)                     // a reply to a query sent more than once
+	lost(ap netip.AddrPort)                      // no reply lostAfter after the last send
 }
 
 const (
@@ -37,8 +48,10 @@ const (
 	rttForget = 10 * time.Second
 )
 
-func newRTTMeter(now func() time.Time, onSample func(netip.AddrPort, time.Duration)) *rttMeter {
-	return &rttMeter{now: now, onSample: onSample, out: make(map[rttKey]sentQuery)}
+// newRTTMeter returns a meter reporting to sink; lostAfter is capped at
+// rttForget.
+func newRTTMeter(now func() time.Time, lostAfter time.Duration, sink rttSink) *rttMeter {
+	return &rttMeter{now: now, lostAfter: min(lostAfter, rttForget), sink: sink, out: make(map[rttKey]sentQuery)}
 }
 
 // sent records a query with transaction ID tid sent to ap.
@@ -48,13 +61,13 @@ func (m *rttMeter) sent(ap netip.AddrPort, tid string) {
 	defer m.mu.Unlock()
 	k := rttKey{ap, tid}
 	if q, ok := m.out[k]; ok {
-		q.resent = true
+		q.resent, q.last = true, now
 		m.out[k] = q
 		return
 	}
 	if len(m.out) >= maxPendingRTT {
 		for k, q := range m.out {
-			if now.Sub(q.at) > rttForget {
+			if now.Sub(q.last) > rttForget {
 				delete(m.out, k)
 			}
 		}
@@ -62,7 +75,7 @@ func (m *rttMeter) sent(ap netip.AddrPort, tid string) {
 			return
 		}
 	}
-	m.out[k] = sentQuery{at: now}
+	m.out[k] = sentQuery{at: now, last: now}
 }
 
 // received matches a reply (or error) from ap to its query.
@@ -74,8 +87,30 @@ func (m *rttMeter) received(ap netip.AddrPort, tid string) {
 		delete(m.out, rttKey{ap, tid})
 	}
 	m.mu.Unlock()
-	if ok && !q.resent && now.Sub(q.at) <= rttForget {
-		m.onSample(ap, now.Sub(q.at))
+	switch {
+	case !ok:
+	case !q.resent && now.Sub(q.at) <= rttForget:
+		m.sink.sample(ap, now.Sub(q.at))
+	default:
+		m.sink.alive(ap)
+	}
+}
+
+// sweep reports and forgets the queries unanswered lostAfter after their
+// last send. The node calls it periodically.
+func (m *rttMeter) sweep() {
+	now := m.now()
+	var lost []netip.AddrPort
+	m.mu.Lock()
+	for k, q := range m.out {
+		if now.Sub(q.last) >= m.lostAfter {
+			delete(m.out, k)
+			lost = append(lost, k.ap)
+		}
+	}
+	m.mu.Unlock()
+	for _, ap := range lost {
+		m.sink.lost(ap)
 	}
 }
 

@@ -39,14 +39,27 @@ func TestQueryTID(t *testing.T) {
 	}
 }
 
+type sample struct {
+	ap  netip.AddrPort
+	rtt time.Duration
+}
+
+// recordSink records what an rttMeter reports.
+type recordSink struct {
+	got         []sample
+	alives, los []netip.AddrPort
+}
+
+func (r *recordSink) sample(ap netip.AddrPort, rtt time.Duration) {
+	r.got = append(r.got, sample{ap, rtt})
+}
+func (r *recordSink) alive(ap netip.AddrPort) { r.alives = append(r.alives, ap) }
+func (r *recordSink) lost(ap netip.AddrPort)  { r.los = append(r.los, ap) }
+
 func TestRTTMeter(t *testing.T) {
 	now := time.Unix(0, 0)
-	type sample struct {
-		ap  netip.AddrPort
-		rtt time.Duration
-	}
-	var got []sample
-	m := newRTTMeter(func() time.Time { return now }, func(ap netip.AddrPort, rtt time.Duration) { got = append(got, sample{ap, rtt}) })
+	rec := &recordSink{}
+	m := newRTTMeter(func() time.Time { return now }, time.Second, rec)
 	a := netip.MustParseAddrPort("127.0.0.2:1000")
 	b := netip.MustParseAddrPort("127.0.0.3:1000")
 	m.sent(a, "x")
@@ -58,15 +71,35 @@ func TestRTTMeter(t *testing.T) {
 	m.received(a, "y") // no such query to a
 	now = now.Add(10 * time.Millisecond)
 	m.received(b, "y")
-	if len(got) != 2 || got[0] != (sample{a, 30 * time.Millisecond}) || got[1] != (sample{b, 40 * time.Millisecond}) {
-		t.Fatalf("samples %v", got)
+	if len(rec.got) != 2 || rec.got[0] != (sample{a, 30 * time.Millisecond}) || rec.got[1] != (sample{b, 40 * time.Millisecond}) {
+		t.Fatalf("samples %v", rec.got)
 	}
-	// Karn: a query sent twice gives no sample.
+	// Karn: a query sent twice gives no sample, but shows a alive.
 	m.sent(a, "z")
 	m.sent(a, "z")
 	m.received(a, "z")
-	if len(got) != 2 {
-		t.Fatalf("resent query measured: %v", got)
+	if len(rec.got) != 2 || len(rec.alives) != 1 || rec.alives[0] != a {
+		t.Fatalf("resent query: samples %v, alive %v", rec.got, rec.alives)
+	}
+	// b's query "x" is still pending, 40 ms after it was sent.
+	m.sweep()
+	if len(rec.los) != 0 {
+		t.Fatalf("lost too early: %v", rec.los)
+	}
+	// A resend restarts the clock: lost a full lostAfter after the last send.
+	m.sent(a, "r")
+	now = now.Add(900 * time.Millisecond)
+	m.sent(a, "r")
+	now = now.Add(100 * time.Millisecond)
+	m.sweep()
+	if len(rec.los) != 1 || rec.los[0] != b {
+		t.Fatalf("after 1.04 s: lost %v, want only %v", rec.los, b)
+	}
+	now = now.Add(900 * time.Millisecond)
+	m.sweep()
+	m.received(b, "x") // too late: forgotten, no sample
+	if len(rec.los) != 2 || rec.los[1] != a || len(rec.got) != 2 {
+		t.Fatalf("lost %v, samples %v", rec.los, rec.got)
 	}
 }
 
@@ -78,7 +111,7 @@ func TestHealthExpected(t *testing.T) {
 	dist := func(ap netip.AddrPort) proximity.Distance { return proximity.Measure(loc, me, ap.Addr(), 0) }
 	near := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, 1, byte(i)}), 1) }
 	far := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 3, 1, byte(i)}), 1) }
-	if _, ok := h.expected(near(1), dist(near(1))); ok {
+	if _, _, ok := h.expected(near(1), dist(near(1))); ok {
 		t.Fatal("expected RTT with no samples")
 	}
 	for i := range 3 {
@@ -88,33 +121,73 @@ func TestHealthExpected(t *testing.T) {
 		h.sample(far(10+i), dist(far(10+i)), 900*time.Millisecond)
 	}
 	// An unmeasured contact gets its class's median base.
-	if rtt, ok := h.expected(near(1), dist(near(1))); !ok || rtt != 5*time.Millisecond {
+	if rtt, _, ok := h.expected(near(1), dist(near(1))); !ok || rtt != 5*time.Millisecond {
 		t.Fatalf("near class: %v %v", rtt, ok)
 	}
-	if rtt, ok := h.expected(far(1), dist(far(1))); !ok || rtt != 120*time.Millisecond {
+	if rtt, _, ok := h.expected(far(1), dist(far(1))); !ok || rtt != 120*time.Millisecond {
 		t.Fatalf("far class: %v %v", rtt, ok)
+	}
+	// Our own network has no measurement: it borrows its ASN's.
+	same := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, 0, 9}), 1)
+	if !dist(same).SameNet {
+		t.Fatal("test address not in our network")
+	}
+	if rtt, _, ok := h.expected(same, dist(same)); !ok || rtt != 5*time.Millisecond {
+		t.Fatalf("same network, borrowed: %v %v", rtt, ok)
 	}
 	// A measured contact its own base, which follows a longer route once
 	// the window has passed.
 	h.sample(far(2), dist(far(2)), 200*time.Millisecond)
 	h.sample(far(2), dist(far(2)), 150*time.Millisecond)
-	if rtt, _ := h.expected(far(2), dist(far(2))); rtt != 150*time.Millisecond {
+	if rtt, _, _ := h.expected(far(2), dist(far(2))); rtt != 150*time.Millisecond {
 		t.Fatalf("measured: %v", rtt)
 	}
 	now = now.Add(baseWindow + time.Second)
 	h.sample(far(2), dist(far(2)), 300*time.Millisecond)
-	if rtt, _ := h.expected(far(2), dist(far(2))); rtt != 300*time.Millisecond {
+	if rtt, _, _ := h.expected(far(2), dist(far(2))); rtt != 300*time.Millisecond {
 		t.Fatalf("after the window: %v", rtt)
 	}
-	// A sample proves a contact alive.
+	// One timeout makes a contact suspect, two skipped; a sample proves it
+	// alive.
 	h.timedOut(far(3))
+	if !h.suspect(far(3)) || h.skip(far(3)) {
+		t.Fatal("one timeout: want suspect, not skipped")
+	}
 	h.timedOut(far(3))
 	if !h.skip(far(3)) {
 		t.Fatal("not skipped after two timeouts")
 	}
 	h.sample(far(3), dist(far(3)), 100*time.Millisecond)
-	if h.skip(far(3)) {
-		t.Fatal("skipped after answering")
+	if h.skip(far(3)) || h.suspect(far(3)) {
+		t.Fatal("skipped or suspect after answering")
+	}
+	h.timedOut(far(3))
+	now = now.Add(healthTTL + time.Second)
+	if h.suspect(far(3)) {
+		t.Fatal("still suspect after healthTTL")
+	}
+}
+
+// The jitter of a class is the smoothed deviation of its samples from
+// their contact's base; an unmeasured contact adds the class's spread.
+func TestHealthJitter(t *testing.T) {
+	now := time.Unix(0, 0)
+	h := newHealth(func() time.Time { return now })
+	loc := proximity.LoopbackTable(4)
+	me := netip.MustParseAddr("127.1.0.2")
+	far := func(i int) netip.AddrPort { return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 3, 1, byte(i)}), 1) }
+	d := proximity.Measure(loc, me, far(1).Addr(), 0)
+	h.sample(far(1), d, 100*time.Millisecond) // base 100, deviation 0
+	h.sample(far(1), d, 140*time.Millisecond) // deviation 40: jitter 10
+	if rtt, dev, _ := h.expected(far(1), d); rtt != 100*time.Millisecond || dev != 10*time.Millisecond {
+		t.Fatalf("measured: %v ± %v, want 100ms ± 10ms", rtt, dev)
+	}
+	h.sample(far(2), d, 120*time.Millisecond) // deviation 0: jitter 7.5
+	h.sample(far(3), d, 140*time.Millisecond) // jitter 5.625
+	// Bases 100, 120, 140: median 120, spread (20+0+20)/3.
+	rtt, dev, _ := h.expected(far(9), d)
+	if want := 5625*time.Microsecond + 40*time.Millisecond/3; rtt != 120*time.Millisecond || dev != want {
+		t.Fatalf("unmeasured: %v ± %v, want 120ms ± %v", rtt, dev, want)
 	}
 }
 

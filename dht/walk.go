@@ -111,8 +111,12 @@ func (w *walk) addNodeVia(ni krpc.NodeInfo, parent *candidate) bool {
 	return c != nil
 }
 
-// nearer reports whether a is nearer to us than b by proximity.
+// nearer reports whether a is nearer to us than b by proximity; a
+// suspect contact (its last query went unanswered) comes after every other.
 func (w *walk) nearer(a, b *candidate) bool {
+	if sa, sb := w.n.health.suspect(a.addr), w.n.health.suspect(b.addr); sa != sb {
+		return sb
+	}
 	return w.distance(a).Nearer(w.distance(b))
 }
 
@@ -202,34 +206,44 @@ func (w *walk) run() {
 
 // minSlowAfter is the least time a query holds its slot however near the
 // contact: below it scheduling noise on the sender would dominate.
-const minSlowAfter = 25 * time.Millisecond
+const minSlowAfter = 15 * time.Millisecond
 
-// slowFactor: a proximity walk gives a query slowFactor times the base RTT
-// it expects before its slot goes to another query.
-const slowFactor = 2
+// Slow limit of a proximity walk's query: the expected base RTT plus
+// devFactor times its deviation (as TCP's RTO = SRTT + 4·RTTVAR), and at
+// least minSlowMargin more than the base.
+const (
+	devFactor     = 4
+	minSlowMargin = 10 * time.Millisecond
+)
 
 // slowAfter returns how long a query to c may hold a lookup slot
 // unanswered, and the base round-trip time expected from c (0 if
 // unknown). A proximity walk expects the least RTT measured to c, or else
 // the median of those measured to contacts alike for latency (same tier
-// and common prefix with us, see health.expected), and allows slowFactor
-// times that, within [minSlowAfter, Config.SlowAfter]: a dead contact next
-// door then costs tens of milliseconds, not SlowAfter, while one across the
-// world keeps the time it needs. Freeing a slot early costs at most one
-// more query in flight — the query may still answer — so the estimate errs
-// low: a base RTT is a minimum, which busy hosts do not inflate. A plain
-// walk (the classic lookup, our baseline) and contacts of unknown latency
-// get Config.SlowAfter.
+// and common prefix with us, see health.expected), and allows that plus
+// devFactor times the deviation answers show from it (at least
+// minSlowMargin), within [minSlowAfter, Config.SlowAfter]: a dead contact
+// next door then costs tens of milliseconds, one across the world a little
+// more than its round trip, not SlowAfter or twice the round trip. A
+// suspect contact, whose last query went unanswered, gets minSlowAfter:
+// it is most likely gone. Freeing a slot early costs at most one more
+// query in flight — the query may still answer. A plain walk (the classic
+// lookup, our baseline) and contacts of unknown latency get
+// Config.SlowAfter.
 func (w *walk) slowAfter(c *candidate) (limit, expected time.Duration) {
 	ceil := w.n.cfg.SlowAfter
 	if w.plain {
 		return ceil, 0
 	}
-	rtt, ok := w.n.health.expected(c.addr, w.distance(c))
+	floor := min(minSlowAfter, ceil)
+	rtt, dev, ok := w.n.health.expected(c.addr, w.distance(c))
+	if w.n.health.suspect(c.addr) {
+		return floor, rtt
+	}
 	if !ok {
 		return ceil, 0
 	}
-	return max(min(ceil, slowFactor*rtt), min(minSlowAfter, ceil)), rtt
+	return max(min(ceil, rtt+max(devFactor*dev, minSlowMargin)), floor), rtt
 }
 
 // slack returns how far behind the XOR front a proximity slot may look
@@ -268,8 +282,8 @@ func (w *walk) handle(d queryDone) {
 		w.front.finish(d.c, false, "")
 		timedOut := errors.Is(d.res.Err, context.DeadlineExceeded) || errors.Is(d.res.Err, anacrolixdht.TransactionTimeout)
 		w.traceDone(d.c, false, timedOut && w.ctx.Err() == nil, 0)
+		// The RTT meter reports the lost query to the contact's health.
 		if timedOut && w.ctx.Err() == nil {
-			w.n.health.timedOut(d.c.addr)
 			w.l.mu.Lock()
 			w.l.stats.Timeouts++
 			w.l.mu.Unlock()
