@@ -142,6 +142,7 @@ func (n *Node) pingAll(ctx context.Context, f *family, addrs []anacrolixdht.Addr
 // is the library's StartingNodes: never anything but our configuration.
 func (n *Node) startingNodes(four bool) ([]anacrolixdht.Addr, error) {
 	aps := resolveHostPorts(n.ctx, n.cfg.Bootstrap, four)
+	n.noteBootstrap(aps)
 	out := make([]anacrolixdht.Addr, 0, len(aps))
 	for _, ap := range aps {
 		out = append(out, anacrolixdht.NewAddr(udpAddr(ap)))
@@ -150,6 +151,40 @@ func (n *Node) startingNodes(four bool) ([]anacrolixdht.Addr, error) {
 		return nil, errNoBootstrap
 	}
 	return out, nil
+}
+
+// maxBootSeen bounds the bootstrap addresses remembered (names may
+// resolve differently over time); past it the oldest set is forgotten.
+const maxBootSeen = 64
+
+// noteBootstrap remembers resolved bootstrap addresses.
+func (n *Node) noteBootstrap(aps []netip.AddrPort) {
+	n.bootMu.Lock()
+	defer n.bootMu.Unlock()
+	if n.bootSeen == nil || len(n.bootSeen)+len(aps) > maxBootSeen {
+		n.bootSeen = make(map[netip.AddrPort]bool)
+	}
+	for _, ap := range aps {
+		n.bootSeen[ap] = true
+	}
+}
+
+// bootstrapAddrs returns the configured bootstrap nodes' addresses: those
+// given as literal addresses and those names resolved to so far. It does
+// no DNS lookup.
+func (n *Node) bootstrapAddrs() map[netip.AddrPort]bool {
+	out := make(map[netip.AddrPort]bool)
+	for _, hp := range n.cfg.Bootstrap {
+		if ap, err := netip.ParseAddrPort(hp); err == nil {
+			out[netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())] = true
+		}
+	}
+	n.bootMu.Lock()
+	defer n.bootMu.Unlock()
+	for ap := range n.bootSeen {
+		out[ap] = true
+	}
+	return out
 }
 
 type bootstrapError string

@@ -115,6 +115,47 @@ func (h *health) sample(ap netip.AddrPort, d proximity.Distance, rtt time.Durati
 	}
 }
 
+// restore records a base round-trip time to ap saved by an earlier run
+// (State), at distance d from us; class says whether d is known (our
+// own address may not be yet). Samples taken since win.
+func (h *health) restore(ap netip.AddrPort, d proximity.Distance, class bool, base time.Duration) {
+	if base <= 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := h.entry(ap)
+	if e.base > 0 {
+		return
+	}
+	e.base, e.baseAt = base, h.now()
+	if e.srtt == 0 {
+		e.srtt = base
+	}
+	if !class {
+		return
+	}
+	c := classOfDistance(d)
+	for _, k := range []rttClass{c, {tier: c.tier, prefix: -1}} {
+		cs := h.classes[k]
+		if cs == nil {
+			cs = &classStats{}
+			h.classes[k] = cs
+		}
+		cs.setBase(ap, base)
+	}
+}
+
+// base returns the base round-trip time to ap, or 0 when unknown.
+func (h *health) base(ap netip.AddrPort) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e := h.m[ap]; e != nil {
+		return e.base
+	}
+	return 0
+}
+
 // expected returns the base round-trip time to expect from ap, at distance
 // d from us, and how far an answer may deviate from it: ap's own base when
 // measured, else the median of its class's (or of the nearest tier's that

@@ -38,6 +38,9 @@ type Node struct {
 	trackMu sync.Mutex // guards closed and wg.Add from outside the node
 	closed  bool
 
+	bootMu   sync.Mutex
+	bootSeen map[netip.AddrPort]bool // bootstrap addresses resolved so far (see bootstrapAddrs)
+
 	selfIP  atomic.Pointer[netip.Addr]
 	saveMu  sync.Mutex
 	closing sync.Once
@@ -106,6 +109,10 @@ func New(cfg Config) (*Node, error) {
 			return nil, err
 		}
 		n.fams = append(n.fams, f6)
+	}
+	self := n.self()
+	for _, c := range append(st.Contacts, st.Contacts6...) {
+		n.health.restore(c.Addr, proximity.Measure(cfg.Locator, self, c.Addr.Addr(), 0), self.IsValid(), c.RTT)
 	}
 	n.left.Store(int32(len(n.fams)))
 	for _, f := range n.fams {
@@ -250,8 +257,12 @@ func (n *Node) drainLibrary() {
 	}
 }
 
-// SaveState writes the node IDs and non-bad routing contacts to the state
-// file now (atomically). It is also done every SaveInterval and on Close.
+// SaveState writes the node IDs and routing contacts, with their base RTTs,
+// to the state file now (atomically). The configured bootstrap nodes are
+// left out: they are known at every start anyway, and a whole network that
+// restarts at once from its state files must not ping them all (the
+// library pings every restored contact). It is also done every
+// SaveInterval and on Close.
 func (n *Node) SaveState() error {
 	if n.cfg.StateFile == "" {
 		return errors.New("dht: no state file configured")
@@ -264,14 +275,15 @@ func (n *Node) SaveState() error {
 // State returns what SaveState would write.
 func (n *Node) State() State {
 	st := State{Saved: time.Now().UTC()}
+	boot := n.bootstrapAddrs()
 	for _, f := range n.fams {
 		var cs []Contact
 		for _, ni := range f.srv.Nodes() {
 			ap, ok := fromNodeAddr(ni.Addr)
-			if !ok || ni.ID == ([20]byte{}) {
+			if !ok || ni.ID == ([20]byte{}) || boot[ap] {
 				continue
 			}
-			cs = append(cs, Contact{ID: ni.ID, Addr: ap})
+			cs = append(cs, Contact{ID: ni.ID, Addr: ap, RTT: n.health.base(ap)})
 		}
 		if f.four {
 			st.ID, st.Contacts = f.srv.ID(), cs

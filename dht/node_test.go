@@ -37,12 +37,17 @@ func TestAddContactAndClose(t *testing.T) {
 
 // The state file is written atomically on Close and read back on New:
 // same node ID, same contacts.
+// The state file keeps the routing contacts with their base RTTs, but not
+// the configured bootstrap nodes; a warm start restores both.
 func TestStateFileWarmStart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dht.json")
 	b := loopbackNode(t, nil)
-	a := loopbackNode(t, func(c *Config) { c.StateFile = path; c.Bootstrap = []string{b.Addr().String()} })
+	c := loopbackNode(t, nil)
+	a := loopbackNode(t, func(cfg *Config) { cfg.StateFile = path; cfg.Bootstrap = []string{b.Addr().String()} })
+	<-a.Ready()
+	a.AddContact(c.Addr())
 	deadline := time.Now().Add(5 * time.Second)
-	for a.Stats().Nodes == 0 && time.Now().Before(deadline) {
+	for a.Stats().Nodes < 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	id := a.ID()
@@ -50,7 +55,7 @@ func TestStateFileWarmStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := LoadState(path)
-	if err != nil || st.ID != id || len(st.Contacts) != 1 || st.Contacts[0].Addr != b.Addr() {
+	if err != nil || st.ID != id || len(st.Contacts) != 1 || st.Contacts[0].Addr != c.Addr() || st.Contacts[0].RTT <= 0 {
 		t.Fatalf("state %+v, err %v", st, err)
 	}
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -66,6 +71,9 @@ func TestStateFileWarmStart(t *testing.T) {
 	defer a2.Close()
 	if a2.ID() != id || a2.Stats().Nodes != 1 {
 		t.Fatalf("warm start: id %x nodes %d", a2.ID(), a2.Stats().Nodes)
+	}
+	if got := a2.health.base(c.Addr()); got != st.Contacts[0].RTT {
+		t.Fatalf("restored RTT %v, saved %v", got, st.Contacts[0].RTT)
 	}
 }
 

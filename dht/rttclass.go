@@ -65,6 +65,11 @@ func (cs *classStats) note(ap netip.AddrPort, base, rtt time.Duration) {
 		dev = -dev
 	}
 	cs.jitter = (3*cs.jitter + dev) / 4
+	cs.setBase(ap, base)
+}
+
+// setBase records ap's base RTT.
+func (cs *classStats) setBase(ap netip.AddrPort, base time.Duration) {
 	for i := range cs.n {
 		if cs.aps[i] == ap {
 			cs.bases[i] = base

@@ -17,12 +17,18 @@ const (
 	maxStateBytes    = 1 << 20
 	maxStateContacts = 512
 	stateVersion     = 1
+	// maxStateRTT: a saved round-trip time above it is dropped as bogus
+	// (the contact is kept).
+	maxStateRTT = time.Minute
 )
 
-// Contact is a routing-table entry: a node ID and its UDP endpoint.
+// Contact is a routing-table entry: a node ID and its UDP endpoint, with
+// the least round-trip time measured to it (its base RTT; 0 if unknown),
+// so that a warm restart knows its contacts' latency before measuring.
 type Contact struct {
 	ID   [20]byte
 	Addr netip.AddrPort
+	RTT  time.Duration
 }
 
 // State is what the state file holds: our node IDs and routing contacts
@@ -44,8 +50,9 @@ type stateJSON struct {
 }
 
 type contactJSON struct {
-	ID   string `json:"id"`
-	Addr string `json:"addr"`
+	ID    string `json:"id"`
+	Addr  string `json:"addr"`
+	RTTus int64  `json:"rtt_us,omitempty"` // Contact.RTT in microseconds
 }
 
 // MarshalState encodes st as the state file's JSON.
@@ -60,7 +67,7 @@ func MarshalState(st State) ([]byte, error) {
 	enc := func(cs []Contact) []contactJSON {
 		out := make([]contactJSON, 0, min(len(cs), maxStateContacts))
 		for _, c := range cs[:min(len(cs), maxStateContacts)] {
-			out = append(out, contactJSON{ID: hex.EncodeToString(c.ID[:]), Addr: c.Addr.String()})
+			out = append(out, contactJSON{ID: hex.EncodeToString(c.ID[:]), Addr: c.Addr.String(), RTTus: c.RTT.Microseconds()})
 		}
 		return out
 	}
@@ -71,7 +78,7 @@ func MarshalState(st State) ([]byte, error) {
 // UnmarshalState decodes a state file. A file that is not a state file is
 // an error; individual bad contacts (bad ID, zero ID, bad or unusable
 // address, wrong family, duplicates) are dropped, and at most 512 per family
-// are kept.
+// are kept; an RTT that is negative or above a minute is dropped.
 func UnmarshalState(b []byte) (State, error) {
 	var st State
 	if len(b) > maxStateBytes {
@@ -130,7 +137,11 @@ func decodeContacts(in []contactJSON, four bool) []Contact {
 			continue
 		}
 		seen[ap] = true
-		out = append(out, Contact{ID: id, Addr: ap})
+		var rtt time.Duration
+		if c.RTTus > 0 && c.RTTus <= maxStateRTT.Microseconds() {
+			rtt = time.Duration(c.RTTus) * time.Microsecond
+		}
+		out = append(out, Contact{ID: id, Addr: ap, RTT: rtt})
 	}
 	return out
 }

@@ -11,7 +11,7 @@ import (
 func TestStateRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dht.json")
 	st := State{ID: [20]byte{1, 2, 3}, ID6: [20]byte{4}, Saved: time.Unix(1e9, 0).UTC(),
-		Contacts:  []Contact{{ID: [20]byte{9}, Addr: netip.MustParseAddrPort("127.1.0.2:4000")}},
+		Contacts:  []Contact{{ID: [20]byte{9}, Addr: netip.MustParseAddrPort("127.1.0.2:4000"), RTT: 1500 * time.Microsecond}},
 		Contacts6: []Contact{{ID: [20]byte{8}, Addr: netip.MustParseAddrPort("[::1]:4000")}},
 	}
 	if err := SaveState(path, st); err != nil {
@@ -39,13 +39,16 @@ func TestStateDropsBadContacts(t *testing.T) {
 	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"127.0.0.1:0"},
 	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"[::1]:5"},
 	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"0.0.0.0:5"},
+	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"127.0.0.9:5","rtt_us":-3},
 	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"127.0.0.9:5"},
-	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"127.0.0.9:5"}]}`
+	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"127.0.0.8:5","rtt_us":60000001},
+	 {"id":"0102030405060708090a0b0c0d0e0f1011121314","addr":"127.0.0.7:5","rtt_us":2500}]}`
 	st, err := UnmarshalState([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Contacts) != 1 || st.Contacts[0].Addr.String() != "127.0.0.9:5" {
+	if len(st.Contacts) != 3 || st.Contacts[0].Addr.String() != "127.0.0.9:5" || st.Contacts[0].RTT != 0 ||
+		st.Contacts[1].RTT != 0 || st.Contacts[2].RTT != 2500*time.Microsecond {
 		t.Fatalf("contacts: %+v", st.Contacts)
 	}
 	for _, bad := range []string{"", "{", `{"version":2}`, `{"version":1,"id":"12"}`, "[]"} {
@@ -72,7 +75,7 @@ func FuzzState(f *testing.F) {
 				t.Fatalf("%d contacts kept", len(cs))
 			}
 			for _, c := range cs {
-				if !usableAddr(c.Addr) || c.Addr.Addr().Is4() != four || c.ID == ([20]byte{}) {
+				if !usableAddr(c.Addr) || c.Addr.Addr().Is4() != four || c.ID == ([20]byte{}) || c.RTT < 0 || c.RTT > maxStateRTT {
 					t.Fatalf("bad contact kept: %+v", c)
 				}
 			}
@@ -88,4 +91,28 @@ func FuzzState(f *testing.F) {
 			t.Fatalf("round trip changed the state: %v", err)
 		}
 	})
+}
+
+// The state file leaves out the bootstrap nodes: given as literal
+// addresses, or as names once resolved.
+func TestBootstrapAddrs(t *testing.T) {
+	n := &Node{cfg: Config{Bootstrap: []string{"127.0.0.5:1", "[::ffff:127.0.0.6]:2", "router.invalid:7"}}}
+	n.noteBootstrap([]netip.AddrPort{netip.MustParseAddrPort("127.0.0.7:7")})
+	got := n.bootstrapAddrs()
+	for _, s := range []string{"127.0.0.5:1", "127.0.0.6:2", "127.0.0.7:7"} {
+		if !got[netip.MustParseAddrPort(s)] {
+			t.Errorf("%s missing from %v", s, got)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("got %v", got)
+	}
+	many := make([]netip.AddrPort, maxBootSeen)
+	for i := range many {
+		many[i] = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, 0, byte(i)}), 7)
+	}
+	n.noteBootstrap(many)
+	if got := n.bootstrapAddrs(); got[netip.MustParseAddrPort("127.0.0.7:7")] || len(got) != maxBootSeen+2 {
+		t.Errorf("after %d more: %d addresses, the oldest kept: %v", maxBootSeen, len(got), got[netip.MustParseAddrPort("127.0.0.7:7")])
+	}
 }
