@@ -2,6 +2,7 @@ package dht
 
 import (
 	"net"
+	"net/netip"
 	"sync/atomic"
 )
 
@@ -16,6 +17,9 @@ type guardConn struct {
 	// onMsg, if set, sees every accepted message's sender (for learning our
 	// external address from the "ip" field of replies).
 	onReply func(ip []byte)
+	// onContact, if set, sees the sender and node ID of every accepted
+	// query (from a node that answers queries) and reply.
+	onContact func(ap netip.AddrPort, id [20]byte)
 	// rtt, if set, times every query sent against its reply.
 	rtt *rttMeter
 }
@@ -45,6 +49,14 @@ func (g *guardConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		}
 		if m.Y == "r" && g.onReply != nil && len(m.IP.IP) > 0 {
 			g.onReply(m.IP.IP)
+		}
+		if g.onContact != nil {
+			switch {
+			case m.Y == "q" && !m.ReadOnly:
+				g.onContact(ap, m.A.ID)
+			case m.Y == "r":
+				g.onContact(ap, m.R.ID)
+			}
 		}
 		if g.rtt != nil && (m.Y == "r" || m.Y == "e") {
 			g.rtt.received(ap, m.T)

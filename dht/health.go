@@ -146,6 +146,27 @@ func (h *health) restore(ap netip.AddrPort, d proximity.Distance, class bool, ba
 	}
 }
 
+// near reports whether ap, at distance d from us, is near: in our network
+// or ASN, or expected (see expected) within half the median base RTT of
+// the contacts outside our ASN — nearer than most of the world.
+func (h *health) near(ap netip.AddrPort, d proximity.Distance) bool {
+	if d.SameNet || d.SameASN {
+		return true
+	}
+	rtt, _, ok := h.expected(ap, d)
+	if !ok {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cs := h.classes[rttClass{tier: 2, prefix: -1}]
+	if cs == nil {
+		return false
+	}
+	med, _, ok := cs.median()
+	return ok && 2*rtt <= med
+}
+
 // base returns the base round-trip time to ap, or 0 when unknown.
 func (h *health) base(ap netip.AddrPort) time.Duration {
 	h.mu.Lock()
@@ -157,11 +178,14 @@ func (h *health) base(ap netip.AddrPort) time.Duration {
 }
 
 // expected returns the base round-trip time to expect from ap, at distance
-// d from us, and how far an answer may deviate from it: ap's own base when
-// measured, else the median of its class's (or of the nearest tier's that
-// has one, see classKeys). The deviation is the class's jitter, plus the
-// spread of the class's bases when ap itself was never measured. ok is
-// false when nothing is known.
+// d from us, and how far an answer may deviate from it: the median base of
+// ap's class (or of the nearest tier's that has one, see classKeys) — or
+// ap's own base when measured, unless that exceeds twice the class's plus
+// devFactor times the spread of the class's bases (a single sample taken
+// while a host was busy can be late by hundreds of milliseconds, and a
+// base is the least sample). The deviation is the class's jitter,
+// plus the spread of the class's bases when ap's own base is not used.
+// ok is false when nothing is known.
 func (h *health) expected(ap netip.AddrPort, d proximity.Distance) (rtt, dev time.Duration, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -178,10 +202,10 @@ func (h *health) expected(ap netip.AddrPort, d proximity.Distance) (rtt, dev tim
 		if !ok {
 			continue
 		}
-		if own > 0 {
-			return own, cs.jitter, true
+		if own > 0 && own <= 2*med+devFactor*spread {
+			return own, cs.jitter(), true
 		}
-		return med, cs.jitter + spread, true
+		return med, cs.jitter() + spread, true
 	}
 	return own, 0, own > 0
 }

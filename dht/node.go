@@ -27,6 +27,7 @@ type Node struct {
 	store  *peerStore
 	health *health
 	rtt    *rttMeter // shared by the families' sockets
+	near   *nearCache
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -85,6 +86,7 @@ func New(cfg Config) (*Node, error) {
 		pings:  make(chan struct{}, maxPendingPings),
 	}
 	n.rtt = newRTTMeter(time.Now, cfg.QueryTimeout, meterSink{n})
+	n.near = newNearCache(cfg.Locator, time.Now, n.health.near)
 	n.plainXOR.Store(cfg.PlainXOR)
 	if cfg.SelfIP.IsValid() {
 		ip := cfg.SelfIP
@@ -126,7 +128,8 @@ func New(cfg Config) (*Node, error) {
 
 // newFamily builds one server with our explicit configuration.
 func (n *Node) newFamily(pc net.PacketConn, four bool, id [20]byte, contacts []Contact) (*family, error) {
-	g := &guardConn{PacketConn: pc, maxPacket: n.cfg.MaxPacket, onReply: n.learnSelf, rtt: n.rtt}
+	g := &guardConn{PacketConn: pc, maxPacket: n.cfg.MaxPacket, onReply: n.learnSelf, rtt: n.rtt,
+		onContact: func(ap netip.AddrPort, id [20]byte) { n.near.heard(n.self(), ap, id) }}
 	f := &family{four: four, conn: g}
 	want := []krpc.Want{krpc.WantNodes}
 	if !four {

@@ -46,26 +46,48 @@ func classKeys(c rttClass) []rttClass {
 const classRing = 16
 
 // classStats holds the base RTTs of a class's recently measured contacts
-// and the class's jitter.
+// and how far its recent samples deviated from their contact's base.
 type classStats struct {
 	aps   [classRing]netip.AddrPort
 	bases [classRing]time.Duration
 	n     int // entries used
 	next  int // the entry to replace next once full
-	// jitter is the smoothed deviation of the class's samples from their
-	// contact's base RTT (gain 1/4, as TCP's RTTVAR): the queueing and
-	// scheduling delay on top of the path's own.
-	jitter time.Duration
+	// devs are the last devRing deviations of the class's samples from
+	// their contact's base RTT: the queueing and scheduling delay on top of
+	// the path's own.
+	devs  [devRing]time.Duration
+	nDev  int
+	nextD int
 }
+
+// devRing: a class's jitter is the median of its last devRing deviations.
+const devRing = 32
 
 // note records a sample of rtt from ap, whose base RTT is now base.
 func (cs *classStats) note(ap netip.AddrPort, base, rtt time.Duration) {
-	dev := rtt - base
-	if dev < 0 {
-		dev = -dev
+	dev := max(rtt-base, base-rtt)
+	if cs.nDev < devRing {
+		cs.devs[cs.nDev] = dev
+		cs.nDev++
+	} else {
+		cs.devs[cs.nextD], cs.nextD = dev, (cs.nextD+1)%devRing
 	}
-	cs.jitter = (3*cs.jitter + dev) / 4
 	cs.setBase(ap, base)
+}
+
+// jitter returns the median deviation of the class's recent samples from
+// their contact's base RTT. A median, not TCP's smoothed mean deviation:
+// on a busy host the samples taken during a burst of load are late by
+// hundreds of milliseconds, and a mean would carry that into every slow
+// limit long after the burst.
+func (cs *classStats) jitter() time.Duration {
+	if cs.nDev == 0 {
+		return 0
+	}
+	d := cs.devs
+	s := d[:cs.nDev]
+	slices.Sort(s)
+	return s[cs.nDev/2]
 }
 
 // setBase records ap's base RTT.
@@ -85,7 +107,7 @@ func (cs *classStats) setBase(ap netip.AddrPort, base time.Duration) {
 	cs.aps[i], cs.bases[i] = ap, base
 }
 
-// median returns the median base RTT and the mean absolute deviation of
+// median returns the median base RTT and the median absolute deviation of
 // the bases from it (how much the class's contacts differ), or false with
 // no contacts.
 func (cs *classStats) median() (med, spread time.Duration, ok bool) {
@@ -96,9 +118,9 @@ func (cs *classStats) median() (med, spread time.Duration, ok bool) {
 	s := b[:cs.n]
 	slices.Sort(s)
 	med = s[cs.n/2]
-	var sum time.Duration
-	for _, x := range s {
-		sum += max(x-med, med-x)
+	for i, x := range s {
+		s[i] = max(x-med, med-x)
 	}
-	return med, sum / time.Duration(cs.n), true
+	slices.Sort(s)
+	return med, s[cs.n/2], true
 }

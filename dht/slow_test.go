@@ -31,7 +31,8 @@ func TestSlowAfter(t *testing.T) {
 	}
 	check("unknown latency", cand(ap(3, 1)), 300*time.Millisecond)
 	sample(ap(3, 1), 120*time.Millisecond)
-	sample(ap(3, 1), 160*time.Millisecond) // jitter 10 ms
+	sample(ap(3, 1), 130*time.Millisecond)
+	sample(ap(3, 1), 130*time.Millisecond) // deviations 0, 10, 10: jitter 10 ms
 	check("measured far", cand(ap(3, 1)), 160*time.Millisecond)
 	check("unmeasured far, one contact in the class", cand(ap(3, 2)), 160*time.Millisecond)
 	sample(ap(1, 1), 4*time.Millisecond)

@@ -66,7 +66,8 @@ func (n *Node) newWalk(ctx context.Context, f *family, l *Lookup, target [20]byt
 }
 
 // seed fills the frontier from the routing table, waiting for the first
-// bootstrap pass when the table is nearly empty.
+// bootstrap pass when the table is nearly empty; a proximity walk adds the
+// nearby contacts XOR-closest to the target (nearCache).
 func (w *walk) seed() {
 	if w.f.srv.NumNodes() < w.n.cfg.K {
 		select {
@@ -88,6 +89,12 @@ func (w *walk) seed() {
 		if w.addNode(ni) {
 			added++
 		}
+	}
+	if w.plain {
+		return
+	}
+	for _, c := range w.n.near.closest(w.target, w.f.four, nearSeeds) {
+		w.addNode(krpc.NodeInfo{ID: c.ID, Addr: toNodeAddr(c.Addr)})
 	}
 }
 
