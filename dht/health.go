@@ -177,9 +177,14 @@ func (h *health) base(ap netip.AddrPort) time.Duration {
 	return 0
 }
 
+// minPrefixClass: a class narrower than a tier is consulted once it holds
+// this many contacts; with fewer, one late sample would be its median.
+const minPrefixClass = 3
+
 // expected returns the base round-trip time to expect from ap, at distance
 // d from us, and how far an answer may deviate from it: the median base of
-// ap's class (or of the nearest tier's that has one, see classKeys) — or
+// ap's class (with at least minPrefixClass contacts; else of its tier, or
+// of the nearest tier that has one, see classKeys) — or
 // ap's own base when measured, unless that exceeds twice the class's plus
 // devFactor times the spread of the class's bases (a single sample taken
 // while a host was busy can be late by hundreds of milliseconds, and a
@@ -195,7 +200,7 @@ func (h *health) expected(ap netip.AddrPort, d proximity.Distance) (rtt, dev tim
 	}
 	for _, k := range classKeys(classOfDistance(d)) {
 		cs := h.classes[k]
-		if cs == nil {
+		if cs == nil || k.prefix >= 0 && cs.n < minPrefixClass {
 			continue
 		}
 		med, spread, ok := cs.median()

@@ -135,6 +135,17 @@ func TestHealthExpected(t *testing.T) {
 	if rtt, _, ok := h.expected(same, dist(same)); !ok || rtt != 5*time.Millisecond {
 		t.Fatalf("same network, borrowed: %v %v", rtt, ok)
 	}
+	// A class of fewer than minPrefixClass contacts gives way to its tier.
+	odd := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, 200, 1}), 1)
+	odd2 := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, 200, 2}), 1)
+	if classOfDistance(dist(odd)) == classOfDistance(dist(near(1))) {
+		t.Fatal("test addresses in one class")
+	}
+	h.sample(odd, dist(odd), 300*time.Millisecond) // a late single sample
+	// The tier's median of 4, 5, 6 and 300 ms.
+	if rtt, _, _ := h.expected(odd2, dist(odd2)); rtt != 6*time.Millisecond {
+		t.Fatalf("one-contact class: %v, want the tier's 6ms", rtt)
+	}
 	// A measured contact its own base, which follows a longer route once
 	// the window has passed.
 	h.sample(far(2), dist(far(2)), 200*time.Millisecond)
