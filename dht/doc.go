@@ -15,9 +15,12 @@
 //     XOR-closest candidates is nearest by [proximity] (same ASN, longest
 //     common prefix, measured RTT) — until peers are found, also among any
 //     candidates that make about the same progress towards the target
-//     (proximity route selection). There, a query that has not answered
-//     within the round-trip time expected of its contact plus four
-//     deviations (as TCP's retransmission timeout) gives its slot to
+//     (proximity route selection). Besides the routing table, which keeps
+//     a few contacts per ID range whatever their latency, such a walk
+//     starts from the nearby contacts the node has heard from (a cache of
+//     the 256 nearest, with their node IDs). In such a walk, a query that
+//     has not answered within the round-trip time expected of its contact
+//     plus four deviations (as TCP's retransmission timeout) gives its slot to
 //     another, so dead contacts cost little more than a round trip; one
 //     whose last query went unanswered gets almost none and is chosen last.
 //     Peers are streamed to the caller as they arrive, ranked by proximity
@@ -27,7 +30,8 @@
 //     contacts alike for latency, they give each query its expected RTT and
 //     deviation. Queries left unanswered — the library's table upkeep and
 //     bootstrap as well as lookups — mark their contacts.
-//   - resilience: routing contacts and node IDs persisted to a state file
+//   - resilience: routing contacts (with their base RTTs, without the
+//     configured bootstrap nodes) and node IDs persisted to a state file
 //     (atomic rename) for a warm restart; bootstrap retried with jitter and
 //     exponential backoff while fewer than 8 good contacts are known;
 //     start-up jitter; contacts that timed out twice are skipped by lookups.
