@@ -44,18 +44,26 @@ func (t *countTable) slot(k uint64) int {
 	return i
 }
 
-// get returns k's count (0 when absent).
-func (t *countTable) get(k uint64) int32 {
-	if i := t.slot(k); t.gens[i] == t.gen {
+// used reports whether slot i holds a key.
+func (t *countTable) used(i int) bool { return t.gens[i] == t.gen }
+
+// at returns the count in slot i (0 when it is empty).
+func (t *countTable) at(i int) int32 {
+	if t.used(i) {
 		return t.counts[i]
 	}
 	return 0
 }
 
+// get returns k's count (0 when absent).
+func (t *countTable) get(k uint64) int32 { return t.at(t.slot(k)) }
+
 // add counts one more k. The table must have room (see reset).
-func (t *countTable) add(k uint64) {
-	i := t.slot(k)
-	if t.gens[i] != t.gen {
+func (t *countTable) add(k uint64) { t.addAt(t.slot(k), k) }
+
+// addAt is add for k at slot i (from slot(k), with no add since).
+func (t *countTable) addAt(i int, k uint64) {
+	if !t.used(i) {
 		t.gens[i], t.keys[i], t.counts[i] = t.gen, k, 0
 	}
 	t.counts[i]++

@@ -7,15 +7,17 @@ import (
 
 // rankCand is one candidate under consideration by Rank.
 type rankCand struct {
-	idx    int32 // index into the caller's candidates
+	idx    int32 // the caller's reference (Rank: index into its candidates)
 	asn    ASN
 	score  uint64 // Distance.score: larger is nearer (see sortKey)
 	tie    uint64 // random tie-breaker
 	rtt    time.Duration
 	net    uint64 // netKey of the address
-	ap4    uint64 // key4 of an IPv4 address and port; 0 for IPv6
-	remote bool   // eligible for the diversity quota
-	taken  bool   // already picked by the quota
+	k      u128   // the address as a number (see key)
+	port   uint16
+	is4    bool
+	remote bool // eligible for the diversity quota
+	taken  bool // picked by the quota
 }
 
 // distance rebuilds the candidate's Distance from its score.

@@ -44,7 +44,8 @@ type shard struct {
 	mu     sync.Mutex
 	swarms map[store.InfoHash]*swarm
 	rng    *rand.Rand
-	_      [40]byte // keep neighbouring shards' locks off one cache line
+	idx    []int32  // an announce's sample (positions), reused
+	_      [16]byte // keep neighbouring shards' locks off one cache line
 }
 
 var _ store.Store = (*Store)(nil)
@@ -125,7 +126,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 	}
 	v := store.View{Counts: sw.counts()}
 	if p.Want > 0 && p.Event != store.EventStopped {
-		v.Peers = sw.fam[fam].sample(p.Buf[:0], sh.rng, self, p.Peer.Seeder, p.Want)
+		v.Peers, v.Picked = sw.fam[fam].view(p.Buf[:0], &sh.idx, sh.rng, self, &p)
 	}
 	if sw.empty() {
 		delete(sh.swarms, p.InfoHash)

@@ -17,11 +17,14 @@ type entry struct {
 }
 
 func (e *entry) peer(v4 bool) store.Peer {
-	a := netip.AddrFrom16(e.ip)
+	return store.Peer{ID: e.id, Addr: e.addrPort(v4), Seeder: e.seeder}
+}
+
+func (e *entry) addrPort(v4 bool) netip.AddrPort {
 	if v4 {
-		a = a.Unmap()
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(e.ip[12:])), e.port)
 	}
-	return store.Peer{ID: e.id, Addr: netip.AddrPortFrom(a, e.port), Seeder: e.seeder}
+	return netip.AddrPortFrom(netip.AddrFrom16(e.ip), e.port)
 }
 
 // peerSet is one address family's peers: a flat slice for cheap sampling
@@ -96,26 +99,24 @@ func (ps *peerSet) removeIf(drop func(*entry) bool) {
 	}
 }
 
-// sample appends to out up to want peers other than the one at position
-// self (-1: none), leechers only when noSeeders. Small sets are returned whole (in random order); large ones
-// are sampled uniformly without replacement.
-func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self int, noSeeders bool, want int) []store.Peer {
+// sample appends to out the positions of up to want peers other than the
+// one at position self (-1: none), leechers only when noSeeders. Small
+// sets are returned whole (in list order: the caller ranks or shuffles);
+// large ones are sampled uniformly without replacement.
+func (ps *peerSet) sample(out []int32, rng *rand.Rand, self int, noSeeders bool, want int) []int32 {
 	n := len(ps.list)
 	if n == 0 {
 		return out
 	}
 	ok := func(i int) bool { return i != self && !(noSeeders && ps.list[i].seeder) }
-	if out == nil {
-		out = make([]store.Peer, 0, min(want, n))
-	}
 	if n <= want+1 {
-		// Everyone fits: no need to shuffle (the caller ranks or shuffles).
+		// Everyone fits: no need to shuffle.
 		for i := range ps.list {
-			if ok(i) {
-				out = append(out, ps.list[i].peer(ps.v4))
+			if ok(i) && len(out) < want {
+				out = append(out, int32(i))
 			}
 		}
-		return out[:min(len(out), want)]
+		return out
 	}
 	if n <= 2*want+1 && n <= maxPermOnStack {
 		// A partial Fisher–Yates shuffle of the indices, on the stack.
@@ -127,7 +128,7 @@ func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self int, noSeeders 
 			j := k + rng.IntN(n-k)
 			perm[k], perm[j] = perm[j], perm[k]
 			if i := int(perm[k]); ok(i) {
-				out = append(out, ps.list[i].peer(ps.v4))
+				out = append(out, int32(i))
 			}
 		}
 		return out
@@ -153,10 +154,33 @@ func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self int, noSeeders 
 			seen[i] = struct{}{}
 		}
 		if ok(i) {
-			out = append(out, ps.list[i].peer(ps.v4))
+			out = append(out, int32(i))
 		}
 	}
 	return out
+}
+
+// view appends to out the peers of p's family that an announce returns:
+// a sample of p.Want of them (see sample), or what p.Picker picks from
+// that sample. picked reports the latter.
+func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self int, p *store.AnnounceParams) (peers []store.Peer, picked bool) {
+	idx := ps.sample((*scratch)[:0], rng, self, p.Peer.Seeder, p.Want)
+	*scratch = idx
+	if p.Picker != nil && len(idx) > 0 {
+		for _, i := range idx {
+			p.Picker.Add(ps.list[i].addrPort(ps.v4), i)
+		}
+		idx, picked = p.Picker.Pick(), true
+	}
+	if out == nil {
+		out = make([]store.Peer, 0, len(idx))
+	}
+	for _, i := range idx {
+		if i >= 0 && int(i) < len(ps.list) {
+			out = append(out, ps.list[i].peer(ps.v4))
+		}
+	}
+	return out, picked
 }
 
 // maxPermOnStack bounds the swarm size that sample shuffles whole.

@@ -1,0 +1,176 @@
+package proximity
+
+import (
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Ranker is Rank's engine for callers that rank often and hold their
+// candidates in a form of their own (a tracker walks a swarm's compact
+// entries under its lock): Reset, Add each candidate, then Pick. It gives
+// the same lists as Rank and reuses its memory from round to round. A
+// Ranker is not safe for concurrent use; the zero value is ready for Reset.
+type Ranker struct {
+	cfg     RankConfig
+	rng     *rand.Rand
+	loc     Locator
+	tab     *Table // loc, when it is a *Table: looked up by number
+	selfOK  bool
+	selfIs4 bool
+	selfKey u128
+	selfASN ASN
+	seed    uint64 // tie-breakers are mix(seed, position)
+
+	cs    []rankCand
+	pool  []int32  // positions in cs of the quota-eligible candidates
+	order []uint64 // sort keys of the candidates the quota left
+	quota []rankCand
+	near  []rankCand
+	picks []rankCand // the result, best first; quota picks are taken
+	refs  []int32
+	adm   admission
+}
+
+// Reset starts a round: candidates will be ranked for self under cfg,
+// with loc (nil: prefixes only) naming their ASNs.
+func (r *Ranker) Reset(loc Locator, self netip.Addr, cfg RankConfig) {
+	r.cfg, r.loc = cfg, loc
+	r.tab, _ = loc.(*Table)
+	r.rng = cfg.Rand
+	if r.rng == nil {
+		r.rng = rand.New(rand.NewPCG(0x5eed, 0x9e3779b97f4a7c15))
+	}
+	self = self.Unmap().WithZone("")
+	r.selfOK = self.IsValid()
+	r.selfKey, r.selfIs4, r.selfASN = u128{}, false, 0
+	if r.selfOK {
+		r.selfKey, r.selfIs4 = key(self)
+		if loc != nil {
+			r.selfASN = loc.ASN(self)
+		}
+	}
+	r.seed = 0
+	if !cfg.Off {
+		r.seed = r.rng.Uint64()
+	}
+	r.cs, r.pool = r.cs[:0], r.pool[:0]
+}
+
+// Add offers a candidate; ref is the caller's name for it, which Pick
+// hands back. rtt is the measured round-trip time (0: unknown). Invalid
+// addresses are ignored, and so is every candidate after the first
+// 2^20 of a round.
+func (r *Ranker) Add(ap netip.AddrPort, rtt time.Duration, ref int32) {
+	ip := ap.Addr()
+	if ip.Is4In6() {
+		ip = ip.Unmap()
+	}
+	if !ip.IsValid() || len(r.cs) >= maxCandidates {
+		return
+	}
+	k, is4 := key(ip)
+	var asn ASN
+	if r.tab != nil {
+		asn = r.tab.lookupKey(k, is4)
+	} else if r.loc != nil {
+		asn = r.loc.ASN(ip)
+	}
+	var d Distance
+	if r.selfOK && is4 == r.selfIs4 {
+		d.Prefix = prefixLen(r.selfKey, k, is4)
+		d.SameNet = d.Prefix >= sameNetBits6 || (is4 && d.Prefix >= sameNetBits4)
+	}
+	d.SameASN = r.selfASN != 0 && r.selfASN == asn
+	d.RTT = max(rtt, 0)
+	at := len(r.cs)
+	c := rankCand{
+		idx:    ref,
+		asn:    asn,
+		score:  d.score(),
+		rtt:    d.RTT,
+		net:    netKeyOf(k, is4),
+		k:      k,
+		port:   ap.Port(),
+		is4:    is4,
+		remote: !d.SameASN && !d.SameNet, // unknown never matches unknown
+	}
+	if !r.cfg.Off {
+		c.tie = mix(r.seed + uint64(at)*0x9e3779b97f4a7c15)
+	}
+	if c.remote {
+		r.pool = append(r.pool, int32(at))
+	}
+	r.cs = append(r.cs, c)
+}
+
+// Pick ends the round: the refs of up to n of the candidates in Rank's
+// order (see Rank). The slice is valid until the next Reset.
+func (r *Ranker) Pick(n int) []int32 {
+	r.refs = r.refs[:0]
+	for _, c := range r.pick(n) {
+		r.refs = append(r.refs, c.idx)
+	}
+	return r.refs
+}
+
+// pick ranks the round's candidates: up to n of them, best first, quota
+// picks marked taken.
+func (r *Ranker) pick(n int) []rankCand {
+	r.picks = r.picks[:0]
+	cs := r.cs
+	if n <= 0 || len(cs) == 0 {
+		return r.picks
+	}
+	adm := &r.adm
+	adm.reset(r.cfg.maxPerNet(), r.cfg.MaxPerASN, min(n, len(cs)))
+	if r.cfg.Off {
+		r.picks = rankOff(r.picks, cs, n, adm, r.rng)
+		return r.picks
+	}
+	r.quota = r.quota[:0]
+	if len(r.pool) > 0 {
+		l := min(n, len(cs))
+		q := min(int(math.Ceil(r.cfg.share()*float64(l))), len(r.pool))
+		r.quota = pickQuota(cs, q, r.pool, adm, r.rng, r.quota)
+	}
+	order := r.order[:0]
+	for i := range cs {
+		if !cs[i].taken {
+			order = append(order, cs[i].sortKey(i))
+		}
+	}
+	r.order = order
+	// The nearest go last; only as many as likely needed are sorted (caps
+	// may refuse some: then the rest is sorted too).
+	near := r.near[:0]
+	need := n - len(r.quota)
+	top := min(len(order), need+need/2+8)
+	selectLargest(order, top)
+	sorted := len(order) - top
+	slices.Sort(order[sorted:])
+	for k := len(order) - 1; k >= 0 && len(near) < need; k-- {
+		if k < sorted {
+			slices.Sort(order[:sorted])
+			sorted = 0
+		}
+		if c := &cs[order[k]&atMask]; adm.admit(c) {
+			near = append(near, *c)
+		}
+	}
+	r.near = near
+	r.picks = interleave(r.picks, near, r.quota)
+	return r.picks
+}
+
+// mix is SplitMix64's finaliser: cheap random-looking tie-breakers from
+// one random seed per round.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
