@@ -109,8 +109,8 @@ func RankInto(dst []Ranked, loc Locator, self netip.Addr, cands []netip.AddrPort
 		}
 		r.Add(c, d, int32(i))
 	}
-	for _, c := range r.pick(n) {
-		dst = append(dst, ranked(&c, cands))
+	for _, at := range r.pick(n) {
+		dst = append(dst, ranked(&r.cs[at], cands))
 	}
 	return dst
 }

@@ -27,9 +27,9 @@ type Ranker struct {
 	cs    []rankCand
 	pool  []int32  // positions in cs of the quota-eligible candidates
 	order []uint64 // sort keys of the candidates the quota left
-	quota []rankCand
-	near  []rankCand
-	picks []rankCand // the result, best first; quota picks are taken
+	quota []int32  // positions in cs of the quota picks, in the order drawn
+	near  []int32  // positions in cs of the nearness picks, nearest first
+	picks []int32  // positions in cs of the result, best first (quota picks are taken)
 	refs  []int32
 	adm   admission
 }
@@ -110,15 +110,15 @@ func (r *Ranker) Add(ap netip.AddrPort, rtt time.Duration, ref int32) {
 // order (see Rank). The slice is valid until the next Reset.
 func (r *Ranker) Pick(n int) []int32 {
 	r.refs = r.refs[:0]
-	for _, c := range r.pick(n) {
-		r.refs = append(r.refs, c.idx)
+	for _, at := range r.pick(n) {
+		r.refs = append(r.refs, r.cs[at].idx)
 	}
 	return r.refs
 }
 
-// pick ranks the round's candidates: up to n of them, best first, quota
-// picks marked taken.
-func (r *Ranker) pick(n int) []rankCand {
+// pick ranks the round's candidates: the positions in r.cs of up to n of
+// them, best first, quota picks marked taken.
+func (r *Ranker) pick(n int) []int32 {
 	r.picks = r.picks[:0]
 	cs := r.cs
 	if n <= 0 || len(cs) == 0 {
@@ -127,7 +127,7 @@ func (r *Ranker) pick(n int) []rankCand {
 	adm := &r.adm
 	adm.reset(r.cfg.maxPerNet(), r.cfg.MaxPerASN, min(n, len(cs)))
 	if r.cfg.Off {
-		r.picks = rankOff(r.picks, cs, n, adm, r.rng)
+		r.picks, r.pool = rankOff(r.picks, cs, n, adm, r.rng, r.pool)
 		return r.picks
 	}
 	r.quota = r.quota[:0]
@@ -147,7 +147,7 @@ func (r *Ranker) pick(n int) []rankCand {
 	// may refuse some: then the rest is sorted too).
 	near := r.near[:0]
 	need := n - len(r.quota)
-	top := min(len(order), need+need/2+8)
+	top := min(len(order), need+need/4+8)
 	selectLargest(order, top)
 	sorted := len(order) - top
 	slices.Sort(order[sorted:])
@@ -156,8 +156,8 @@ func (r *Ranker) pick(n int) []rankCand {
 			slices.Sort(order[:sorted])
 			sorted = 0
 		}
-		if c := &cs[order[k]&atMask]; adm.admit(c) {
-			near = append(near, *c)
+		if at := int32(order[k] & atMask); adm.admit(&cs[at]) {
+			near = append(near, at)
 		}
 	}
 	r.near = near

@@ -7,37 +7,43 @@ import (
 
 // pickQuota draws up to q admissible candidates uniformly at random from
 // those at the positions pool (a partial Fisher–Yates shuffle of pool),
-// marks them taken and appends copies to out[:0] in the order drawn.
-func pickQuota(cs []rankCand, q int, pool []int32, adm *admission, rng *rand.Rand, out []rankCand) []rankCand {
+// marks them taken and appends their positions to out[:0] in the order
+// drawn.
+func pickQuota(cs []rankCand, q int, pool []int32, adm *admission, rng *rand.Rand, out []int32) []int32 {
 	out = out[:0]
 	for k := 0; k < len(pool) && len(out) < q; k++ {
 		j := k + rng.IntN(len(pool)-k)
 		pool[k], pool[j] = pool[j], pool[k]
 		if c := &cs[pool[k]]; adm.admit(c) {
 			c.taken = true
-			out = append(out, *c)
+			out = append(out, pool[k])
 		}
 	}
 	return out
 }
 
-// rankOff appends up to n admissible candidates in uniformly random order.
-func rankOff(out []rankCand, cs []rankCand, n int, adm *admission, rng *rand.Rand) []rankCand {
-	for k := 0; k < len(cs) && len(out) < n; k++ {
-		j := k + rng.IntN(len(cs)-k)
-		cs[k], cs[j] = cs[j], cs[k]
-		if adm.admit(&cs[k]) {
-			out = append(out, cs[k])
+// rankOff appends the positions of up to n admissible candidates in
+// uniformly random order (perm is scratch).
+func rankOff(out []int32, cs []rankCand, n int, adm *admission, rng *rand.Rand, perm []int32) ([]int32, []int32) {
+	perm = perm[:0]
+	for i := range cs {
+		perm = append(perm, int32(i))
+	}
+	for k := 0; k < len(perm) && len(out) < n; k++ {
+		j := k + rng.IntN(len(perm)-k)
+		perm[k], perm[j] = perm[j], perm[k]
+		if adm.admit(&cs[perm[k]]) {
+			out = append(out, perm[k])
 		}
 	}
-	return out
+	return out, perm
 }
 
 // interleave appends to out the nearness picks (in order) with the quota
 // picks, placing quota pick j at position floor((j+1)·T/Q)−1 of the
 // T-long result, so that the quota picks are evenly spread and the nearest
 // peer comes first.
-func interleave(out []rankCand, near, quota []rankCand) []rankCand {
+func interleave(out []int32, near, quota []int32) []int32 {
 	total := len(near) + len(quota)
 	j := 0
 	for i := range total {
