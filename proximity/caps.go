@@ -35,7 +35,7 @@ type addrPort6 struct {
 // admit reports whether c may join the result and, if so, counts it.
 func (a *admission) admit(c *rankCand) bool {
 	var k4 uint64
-	var seenAt, netAt int
+	var seenAt, netAt *countSlot
 	if c.is4 {
 		k4 = key4(c.k, c.port)
 		if seenAt = a.seen.slot(k4); a.seen.used(seenAt) {

@@ -1,6 +1,7 @@
 package proximity
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"net/netip"
@@ -23,6 +24,7 @@ type Ranker struct {
 	selfKey u128
 	selfASN ASN
 	seed    uint64 // tie-breakers are mix(seed, position)
+	anyRTT  bool   // some candidate has a known RTT
 
 	cs    []rankCand
 	pool  []int32  // positions in cs of the quota-eligible candidates
@@ -32,6 +34,9 @@ type Ranker struct {
 	picks []int32  // positions in cs of the result, best first (quota picks are taken)
 	refs  []int32
 	adm   admission
+
+	classes classSet // nearByClass's working memory
+	members []int32
 }
 
 // Reset starts a round: candidates will be ranked for self under cfg,
@@ -56,7 +61,7 @@ func (r *Ranker) Reset(loc Locator, self netip.Addr, cfg RankConfig) {
 	if !cfg.Off {
 		r.seed = r.rng.Uint64()
 	}
-	r.cs, r.pool = r.cs[:0], r.pool[:0]
+	r.cs, r.pool, r.anyRTT = r.cs[:0], r.pool[:0], false
 }
 
 // Add offers a candidate; ref is the caller's name for it, which Pick
@@ -65,45 +70,65 @@ func (r *Ranker) Reset(loc Locator, self netip.Addr, cfg RankConfig) {
 // 2^20 of a round.
 func (r *Ranker) Add(ap netip.AddrPort, rtt time.Duration, ref int32) {
 	ip := ap.Addr()
-	if ip.Is4In6() {
+	var k u128
+	is4 := ip.Is4()
+	switch {
+	case is4:
+		b := ip.As4()
+		k.lo = uint64(binary.BigEndian.Uint32(b[:]))
+	case ip.Is4In6():
 		ip = ip.Unmap()
-	}
-	if !ip.IsValid() || len(r.cs) >= maxCandidates {
+		b := ip.As4()
+		k.lo, is4 = uint64(binary.BigEndian.Uint32(b[:])), true
+	case ip.IsValid():
+		b := ip.As16()
+		k = u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+	default:
 		return
 	}
-	k, is4 := key(ip)
+	at := len(r.cs)
+	if at >= maxCandidates {
+		return
+	}
 	var asn ASN
 	if r.tab != nil {
 		asn = r.tab.lookupKey(k, is4)
 	} else if r.loc != nil {
 		asn = r.loc.ASN(ip)
 	}
-	var d Distance
+	// The score as Distance.score computes it, built in place.
+	var score uint64
+	sameNet := false
 	if r.selfOK && is4 == r.selfIs4 {
-		d.Prefix = prefixLen(r.selfKey, k, is4)
-		d.SameNet = d.Prefix >= sameNetBits6 || (is4 && d.Prefix >= sameNetBits4)
+		p := prefixLen(r.selfKey, k, is4)
+		score = uint64(p) << 54
+		if sameNet = p >= sameNetBits6 || (is4 && p >= sameNetBits4); sameNet {
+			score |= 1 << 63
+		}
 	}
-	d.SameASN = r.selfASN != 0 && r.selfASN == asn
-	d.RTT = max(rtt, 0)
-	at := len(r.cs)
-	c := rankCand{
-		idx:    ref,
-		asn:    asn,
-		score:  d.score(),
-		rtt:    d.RTT,
-		net:    netKeyOf(k, is4),
-		k:      k,
-		port:   ap.Port(),
-		is4:    is4,
-		remote: !d.SameASN && !d.SameNet, // unknown never matches unknown
+	sameASN := r.selfASN != 0 && r.selfASN == asn
+	if sameASN {
+		score |= 1 << 62
 	}
-	if !r.cfg.Off {
-		c.tie = mix(r.seed + uint64(at)*0x9e3779b97f4a7c15)
+	rtt = max(rtt, 0)
+	if rtt > 0 {
+		const rttMax = 1<<54 - 1
+		score |= rttMax - uint64(min(rtt, rttMax-1))
+		r.anyRTT = true
 	}
-	if c.remote {
+	net := k.hi >> 16
+	if is4 {
+		net = 1<<63 | k.lo>>8
+	}
+	remote := !sameASN && !sameNet // unknown never matches unknown
+	if remote {
 		r.pool = append(r.pool, int32(at))
 	}
-	r.cs = append(r.cs, c)
+	if at == cap(r.cs) {
+		r.cs = slices.Grow(r.cs, 1)
+	}
+	r.cs = r.cs[:at+1]
+	r.cs[at] = rankCand{idx: ref, asn: asn, score: score, rtt: rtt, net: net, k: k, port: ap.Port(), is4: is4, remote: remote}
 }
 
 // Pick ends the round: the refs of up to n of the candidates in Rank's
@@ -136,32 +161,13 @@ func (r *Ranker) pick(n int) []int32 {
 		q := min(int(math.Ceil(r.cfg.share()*float64(l))), len(r.pool))
 		r.quota = pickQuota(cs, q, r.pool, adm, r.rng, r.quota)
 	}
-	order := r.order[:0]
-	for i := range cs {
-		if !cs[i].taken {
-			order = append(order, cs[i].sortKey(i))
-		}
-	}
-	r.order = order
-	// The nearest go last; only as many as likely needed are sorted (caps
-	// may refuse some: then the rest is sorted too).
-	near := r.near[:0]
 	need := n - len(r.quota)
-	top := min(len(order), need+need/4+8)
-	selectLargest(order, top)
-	sorted := len(order) - top
-	slices.Sort(order[sorted:])
-	for k := len(order) - 1; k >= 0 && len(near) < need; k-- {
-		if k < sorted {
-			slices.Sort(order[:sorted])
-			sorted = 0
-		}
-		if at := int32(order[k] & atMask); adm.admit(&cs[at]) {
-			near = append(near, at)
-		}
+	if r.anyRTT {
+		r.near = r.nearBySort(need)
+	} else {
+		r.near = r.nearByClass(need)
 	}
-	r.near = near
-	r.picks = interleave(r.picks, near, r.quota)
+	r.picks = interleave(r.picks, r.near, r.quota)
 	return r.picks
 }
 

@@ -58,3 +58,49 @@ func TestRankerTies(t *testing.T) {
 		t.Fatalf("40 seeds put only %d distinct candidates first", len(firsts))
 	}
 }
+
+// BenchmarkRanker is the tracker's ranking of a 100-peer swarm: 99
+// candidates from 8 /24s (12 or 13 each, the requester's /24 included),
+// numwant 50.
+func BenchmarkRanker(b *testing.B) {
+	var cands []netip.AddrPort
+	for k := range 100 {
+		if k != 8 {
+			cands = append(cands, netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 10, byte(k % 8), 1}), uint16(10000+k)))
+		}
+	}
+	self := addr("127.10.0.1")
+	var r Ranker
+	cfg := RankConfig{Rand: newRand()}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Reset(nil, self, cfg)
+		for i, c := range cands {
+			r.Add(c, 0, int32(i))
+		}
+		if len(r.Pick(50)) != 50 {
+			b.Fatal("short list")
+		}
+	}
+}
+
+// TestRankTiesUniform: without RTTs, candidates of one class come in
+// uniformly random order.
+func TestRankTiesUniform(t *testing.T) {
+	var cands []netip.AddrPort
+	for p := range 10 {
+		cands = append(cands, netip.AddrPortFrom(addr("127.1.0.5"), uint16(1+p))) // one class: same /24, prefix 29
+	}
+	rng := newRand()
+	first := make([]int, len(cands))
+	for range 20000 {
+		rs := Rank(nil, addr("127.1.0.1"), cands, nil, 3, RankConfig{Rand: rng, MaxPerNet: -1})
+		if len(rs) != 3 || rs[0].Class != ClassSameNet {
+			t.Fatalf("got %v", rs)
+		}
+		first[rs[0].Index]++
+	}
+	if x := chiSquare(first); x > chi9 {
+		t.Errorf("first position not uniform: chi² = %.1f, counts %v", x, first)
+	}
+}
