@@ -69,6 +69,7 @@ func (t *Tracker) Announce(ctx context.Context, req AnnounceRequest) (resp Annou
 		Peer:     store.Peer{ID: req.PeerID, Addr: self, Seeder: req.Left == 0},
 		Event:    req.Event,
 		Want:     t.poolSize(n),
+		NoIDs:    req.NoPeerIDs,
 		Buf:      pk.view,
 	}
 	if n > 0 {

@@ -64,6 +64,9 @@ type AnnounceParams struct {
 	// Buf, when not nil, is storage the store may append the returned
 	// peers to (from Buf[:0]) instead of allocating; the caller owns it.
 	Buf []Peer
+	// NoIDs says that the caller does not need the returned peers' ids
+	// (compact lists): a store may leave them zero.
+	NoIDs bool
 	// Picker, when not nil, may choose the returned peers: a store that
 	// supports it offers the candidates it would have returned to Picker
 	// instead of copying them out,

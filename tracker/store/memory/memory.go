@@ -178,12 +178,12 @@ func (s *Store) expire(sw *swarm, now, ttl uint32) {
 	}
 	oldest := now
 	for f := range sw.fam {
-		sw.fam[f].removeIf(func(e *entry) bool {
-			if e.seen < cutoff {
-				s.forget(sw, e.seeder)
+		sw.fam[f].removeIf(func(seen uint32, seeder bool) bool {
+			if seen < cutoff {
+				s.forget(sw, seeder)
 				return true
 			}
-			oldest = min(oldest, e.seen)
+			oldest = min(oldest, seen)
 			return false
 		})
 	}

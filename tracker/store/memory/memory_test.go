@@ -81,3 +81,33 @@ func (p *firstPicker) Add(a netip.AddrPort, ref int32) {
 }
 
 func (p *firstPicker) Pick() []int32 { return []int32{p.ref} }
+
+// TestNoIDs: a compact announce's peers come without ids (the store does
+// not read them), at the right addresses.
+func TestNoIDs(t *testing.T) {
+	s := memory.New(memory.Config{SweepEvery: -1})
+	defer s.Close()
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := s.Announce(ctx, store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(i), Addr: storetest.V6(i), Seeder: i == 0}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := s.Announce(ctx, store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(9), Addr: storetest.V6(9)}, Want: 50, NoIDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[netip.AddrPort]bool{}
+	for _, p := range v.Peers {
+		if p.ID != (store.PeerID{}) {
+			t.Fatalf("peer %v came with id %q", p.Addr, p.ID)
+		}
+		if p.Seeder != (p.Addr == storetest.V6(0)) {
+			t.Fatalf("peer %v: seeder %v", p.Addr, p.Seeder)
+		}
+		got[p.Addr] = true
+	}
+	if len(got) != 3 || !got[storetest.V6(0)] || !got[storetest.V6(1)] || !got[storetest.V6(2)] {
+		t.Fatalf("got %v, want the 3 others", v.Peers)
+	}
+}

@@ -7,7 +7,11 @@ import (
 	"github.com/shoal-p2p/shoal/tracker/store"
 )
 
-// entry is one peer, packed.
+// entry is one peer as put and remove see it. A peerSet keeps it in two
+// parts: what ranking reads of every candidate on every announce (address
+// and seeder flag, packed small so that a swarm's candidates share few cache
+// lines), and the rest (id and last announce), read for one peer per
+// announce and for the few returned peers whose id the client wants.
 type entry struct {
 	id     store.PeerID
 	ip     [16]byte // IPv4 as ::ffff:a.b.c.d
@@ -16,23 +20,76 @@ type entry struct {
 	seen   uint32 // seconds since the store's epoch
 }
 
-func (e *entry) peer(v4 bool) store.Peer {
-	return store.Peer{ID: e.id, Addr: e.addrPort(v4), Seeder: e.seeder}
+// hot4 and hot6 are an IPv4 and an IPv6 peer's address and seeder flag.
+type hot4 struct {
+	ip     [4]byte
+	port   uint16
+	seeder bool
 }
 
-func (e *entry) addrPort(v4 bool) netip.AddrPort {
-	if v4 {
-		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(e.ip[12:])), e.port)
-	}
-	return netip.AddrPortFrom(netip.AddrFrom16(e.ip), e.port)
+type hot6 struct {
+	ip     [16]byte
+	port   uint16
+	seeder bool
 }
 
-// peerSet is one address family's peers: a flat slice for cheap sampling
-// and an index from peer id to position.
+// cold is the rest of a peer.
+type cold struct {
+	id   store.PeerID
+	seen uint32
+}
+
+// peerSet is one address family's peers: parallel flat slices (h4 or h6,
+// and cold) for cheap sampling, and an index from peer id to position.
 type peerSet struct {
 	v4    bool
-	list  []entry
+	h4    []hot4 // IPv4 sets
+	h6    []hot6 // IPv6 sets
+	cold  []cold
 	index map[store.PeerID]int32
+}
+
+func (ps *peerSet) len() int { return len(ps.cold) }
+
+func (ps *peerSet) seeder(i int) bool {
+	if ps.v4 {
+		return ps.h4[i].seeder
+	}
+	return ps.h6[i].seeder
+}
+
+func (ps *peerSet) addrPort(i int) netip.AddrPort {
+	if ps.v4 {
+		h := &ps.h4[i]
+		return netip.AddrPortFrom(netip.AddrFrom4(h.ip), h.port)
+	}
+	h := &ps.h6[i]
+	return netip.AddrPortFrom(netip.AddrFrom16(h.ip), h.port)
+}
+
+// peer returns the peer at i, its id left zero unless withID.
+func (ps *peerSet) peer(i int, withID bool) store.Peer {
+	p := store.Peer{Addr: ps.addrPort(i), Seeder: ps.seeder(i)}
+	if withID {
+		p.ID = ps.cold[i].id
+	}
+	return p
+}
+
+func (ps *peerSet) entry(i int) entry {
+	e := entry{id: ps.cold[i].id, seen: ps.cold[i].seen, seeder: ps.seeder(i)}
+	ap := ps.addrPort(i)
+	e.ip, e.port = ap.Addr().As16(), ap.Port()
+	return e
+}
+
+func (ps *peerSet) set(i int, e entry) {
+	ps.cold[i] = cold{id: e.id, seen: e.seen}
+	if ps.v4 {
+		ps.h4[i] = hot4{ip: [4]byte(e.ip[12:]), port: e.port, seeder: e.seeder}
+	} else {
+		ps.h6[i] = hot6{ip: e.ip, port: e.port, seeder: e.seeder}
+	}
 }
 
 // put inserts or replaces e and returns the entry it replaced and e's
@@ -42,13 +99,19 @@ func (ps *peerSet) put(e entry) (old entry, existed bool, at int) {
 		ps.index = make(map[store.PeerID]int32)
 	}
 	if i, ok := ps.index[e.id]; ok {
-		old = ps.list[i]
-		ps.list[i] = e
+		old = ps.entry(int(i))
+		ps.set(int(i), e)
 		return old, true, int(i)
 	}
-	at = len(ps.list)
+	at = ps.len()
 	ps.index[e.id] = int32(at)
-	ps.list = append(ps.list, e)
+	ps.cold = append(ps.cold, cold{})
+	if ps.v4 {
+		ps.h4 = append(ps.h4, hot4{})
+	} else {
+		ps.h6 = append(ps.h6, hot6{})
+	}
+	ps.set(at, e)
 	return entry{}, false, at
 }
 
@@ -57,41 +120,57 @@ func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
 	if !ok {
 		return entry{}, false
 	}
-	e := ps.list[i]
+	e := ps.entry(int(i))
 	ps.removeAt(int(i))
 	return e, true
 }
 
 func (ps *peerSet) removeAt(i int) {
-	delete(ps.index, ps.list[i].id)
-	last := len(ps.list) - 1
+	delete(ps.index, ps.cold[i].id)
+	last := ps.len() - 1
 	if i != last {
-		ps.list[i] = ps.list[last]
-		ps.index[ps.list[i].id] = int32(i)
+		ps.cold[i] = ps.cold[last]
+		if ps.v4 {
+			ps.h4[i] = ps.h4[last]
+		} else {
+			ps.h6[i] = ps.h6[last]
+		}
+		ps.index[ps.cold[i].id] = int32(i)
 	}
-	ps.list[last] = entry{}
-	ps.list = ps.list[:last]
+	ps.cold = ps.cold[:last]
+	if ps.v4 {
+		ps.h4 = ps.h4[:last]
+	} else {
+		ps.h6 = ps.h6[:last]
+	}
 	ps.shrink()
 }
 
 // shrink gives memory back after a swarm loses most of its peers.
 func (ps *peerSet) shrink() {
-	if n := len(ps.list); cap(ps.list) > 64 && n < cap(ps.list)/4 {
-		ps.list = append(make([]entry, 0, 2*n), ps.list...)
+	if n := ps.len(); cap(ps.cold) > 64 && n < cap(ps.cold)/4 {
+		ps.cold = append(make([]cold, 0, 2*n), ps.cold...)
+		if ps.v4 {
+			ps.h4 = append(make([]hot4, 0, 2*n), ps.h4...)
+		} else {
+			ps.h6 = append(make([]hot6, 0, 2*n), ps.h6...)
+		}
 		idx := make(map[store.PeerID]int32, n)
-		for i := range ps.list {
-			idx[ps.list[i].id] = int32(i)
+		for i := range ps.cold {
+			idx[ps.cold[i].id] = int32(i)
 		}
 		ps.index = idx
 	}
-	if len(ps.list) == 0 {
-		ps.list, ps.index = nil, nil
+	if ps.len() == 0 {
+		ps.h4, ps.h6, ps.cold, ps.index = nil, nil, nil, nil
 	}
 }
 
-func (ps *peerSet) removeIf(drop func(*entry) bool) {
-	for i := 0; i < len(ps.list); {
-		if drop(&ps.list[i]) {
+// removeIf removes the peers for which drop (given a peer's last announce
+// and seeder flag) is true.
+func (ps *peerSet) removeIf(drop func(seen uint32, seeder bool) bool) {
+	for i := 0; i < ps.len(); {
+		if drop(ps.cold[i].seen, ps.seeder(i)) {
 			ps.removeAt(i)
 			continue
 		}
@@ -104,14 +183,14 @@ func (ps *peerSet) removeIf(drop func(*entry) bool) {
 // sets are returned whole (in list order: the caller ranks or shuffles);
 // large ones are sampled uniformly without replacement.
 func (ps *peerSet) sample(out []int32, rng *rand.Rand, self int, noSeeders bool, want int) []int32 {
-	n := len(ps.list)
+	n := ps.len()
 	if n == 0 {
 		return out
 	}
-	ok := func(i int) bool { return i != self && !(noSeeders && ps.list[i].seeder) }
+	ok := func(i int) bool { return i != self && !(noSeeders && ps.seeder(i)) }
 	if n <= want+1 {
 		// Everyone fits: no need to shuffle.
-		for i := range ps.list {
+		for i := range n {
 			if ok(i) && len(out) < want {
 				out = append(out, int32(i))
 			}
@@ -168,7 +247,7 @@ func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self
 	*scratch = idx
 	if p.Picker != nil && len(idx) > 0 {
 		for _, i := range idx {
-			p.Picker.Add(ps.list[i].addrPort(ps.v4), i)
+			p.Picker.Add(ps.addrPort(int(i)), i)
 		}
 		idx, picked = p.Picker.Pick(), true
 	}
@@ -176,8 +255,8 @@ func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self
 		out = make([]store.Peer, 0, len(idx))
 	}
 	for _, i := range idx {
-		if i >= 0 && int(i) < len(ps.list) {
-			out = append(out, ps.list[i].peer(ps.v4))
+		if i >= 0 && int(i) < ps.len() {
+			out = append(out, ps.peer(int(i), !p.NoIDs))
 		}
 	}
 	return out, picked
