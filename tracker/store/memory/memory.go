@@ -32,6 +32,7 @@ type Store struct {
 	shards []shard
 	mask   uint64
 	epoch  time.Time
+	key    uint64 // keys the peer-id hash (see idIndex)
 
 	swarms, seeders, leechers atomic.Int64
 
@@ -70,6 +71,7 @@ func New(cfg Config) *Store {
 	}
 	s := &Store{cfg: cfg, shards: make([]shard, n), mask: uint64(n - 1), epoch: cfg.Now(),
 		stop: make(chan struct{}), done: make(chan struct{})}
+	s.key = rand.Uint64()
 	seed := rand.Uint64()
 	for i := range s.shards {
 		s.shards[i].swarms = make(map[store.InfoHash]*swarm)
@@ -111,6 +113,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 		}
 		sw = &swarm{oldest: now}
 		sw.fam[0].v4 = true
+		sw.fam[0].key, sw.fam[1].key = s.key, s.key
 		sh.swarms[p.InfoHash] = sw
 		s.swarms.Add(1)
 	}

@@ -41,12 +41,14 @@ type cold struct {
 
 // peerSet is one address family's peers: parallel flat slices (h4 or h6,
 // and cold) for cheap sampling, and an index from peer id to position.
+// Its key must be set before the first put.
 type peerSet struct {
 	v4    bool
 	h4    []hot4 // IPv4 sets
 	h6    []hot6 // IPv6 sets
 	cold  []cold
-	index map[store.PeerID]int32
+	index idIndex
+	key   uint64 // the store's hash key for index
 }
 
 func (ps *peerSet) len() int { return len(ps.cold) }
@@ -95,16 +97,12 @@ func (ps *peerSet) set(i int, e entry) {
 // put inserts or replaces e and returns the entry it replaced and e's
 // position.
 func (ps *peerSet) put(e entry) (old entry, existed bool, at int) {
-	if ps.index == nil {
-		ps.index = make(map[store.PeerID]int32)
-	}
-	if i, ok := ps.index[e.id]; ok {
+	if i := ps.index.get(&e.id, ps.key, ps.cold); i >= 0 {
 		old = ps.entry(int(i))
 		ps.set(int(i), e)
 		return old, true, int(i)
 	}
 	at = ps.len()
-	ps.index[e.id] = int32(at)
 	ps.cold = append(ps.cold, cold{})
 	if ps.v4 {
 		ps.h4 = append(ps.h4, hot4{})
@@ -112,12 +110,13 @@ func (ps *peerSet) put(e entry) (old entry, existed bool, at int) {
 		ps.h6 = append(ps.h6, hot6{})
 	}
 	ps.set(at, e)
+	ps.index.insert(&e.id, int32(at), ps.key, ps.cold)
 	return entry{}, false, at
 }
 
 func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
-	i, ok := ps.index[id]
-	if !ok {
+	i := ps.index.get(&id, ps.key, ps.cold)
+	if i < 0 {
 		return entry{}, false
 	}
 	e := ps.entry(int(i))
@@ -126,7 +125,7 @@ func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
 }
 
 func (ps *peerSet) removeAt(i int) {
-	delete(ps.index, ps.cold[i].id)
+	ps.index.delete(&ps.cold[i].id, ps.key, ps.cold)
 	last := ps.len() - 1
 	if i != last {
 		ps.cold[i] = ps.cold[last]
@@ -135,7 +134,7 @@ func (ps *peerSet) removeAt(i int) {
 		} else {
 			ps.h6[i] = ps.h6[last]
 		}
-		ps.index[ps.cold[i].id] = int32(i)
+		ps.index.move(&ps.cold[i].id, int32(i), ps.key, ps.cold)
 	}
 	ps.cold = ps.cold[:last]
 	if ps.v4 {
@@ -155,14 +154,10 @@ func (ps *peerSet) shrink() {
 		} else {
 			ps.h6 = append(make([]hot6, 0, 2*n), ps.h6...)
 		}
-		idx := make(map[store.PeerID]int32, n)
-		for i := range ps.cold {
-			idx[ps.cold[i].id] = int32(i)
-		}
-		ps.index = idx
+		ps.index.rebuild(ps.key, ps.cold)
 	}
 	if ps.len() == 0 {
-		ps.h4, ps.h6, ps.cold, ps.index = nil, nil, nil, nil
+		ps.h4, ps.h6, ps.cold, ps.index = nil, nil, nil, idIndex{}
 	}
 }
 
