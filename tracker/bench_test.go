@@ -43,7 +43,8 @@ func BenchmarkAnnounce50(b *testing.B) {
 // BenchmarkAnnounceLoad is the load generator's population in one process:
 // 10,000 swarms × 100 peers (10⁶ peers, so that every swarm is a cache
 // miss), peer k of a swarm at 127.10.(k%8).1:10000+k, every third peer a
-// seeder, and announces with numwant 50 from random peers.
+// seeder, and compact announces (as over UDP) with numwant 50 from random
+// peers.
 func BenchmarkAnnounceLoad(b *testing.B) {
 	const swarms, perSwarm = 10_000, 100
 	for _, off := range []bool{false, true} {
@@ -70,7 +71,7 @@ func BenchmarkAnnounceLoad(b *testing.B) {
 			var buf []tracker.Peer // reused, as the frontends do
 			for b.Loop() {
 				q := req(r.IntN(swarms*perSwarm), 50)
-				q.PeerBuf = buf
+				q.PeerBuf, q.NoPeerIDs = buf, true
 				resp, err := tr.Announce(ctx, q)
 				buf = resp.Peers
 				if err != nil || len(resp.Peers) < 30 {
