@@ -75,10 +75,12 @@ func (r *Ranker) nearByClass(need int) []int32 {
 		}
 	}
 	r.members = members
-	cl.present = [len(cl.present)]uint64{}
-	for _, i := range members {
-		cl.count[cs[i].score>>(64-classBits)] = 0
+	for w, m := range cl.present {
+		for ; m != 0; m &= m - 1 {
+			cl.count[w<<6|bits.TrailingZeros64(m)] = 0
+		}
 	}
+	cl.present = [len(cl.present)]uint64{}
 	return near
 }
 
