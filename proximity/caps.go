@@ -45,7 +45,7 @@ func (a *admission) admit(c *rankCand) bool {
 		return false
 	}
 	if a.capNet() {
-		if netAt = a.perNet.slot(c.net); int(a.perNet.at(netAt)) >= a.maxPerNet {
+		if netAt = a.perNet.slot(c.net()); int(a.perNet.at(netAt)) >= a.maxPerNet {
 			return false
 		}
 	}
@@ -58,7 +58,7 @@ func (a *admission) admit(c *rankCand) bool {
 		a.seen6[addrPort6{c.k, c.port}] = struct{}{}
 	}
 	if a.capNet() {
-		a.perNet.addAt(netAt, c.net)
+		a.perNet.addAt(netAt, c.net())
 	}
 	if a.capASN() && c.asn != 0 {
 		a.perASN.add(uint64(c.asn))

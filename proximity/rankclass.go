@@ -114,8 +114,7 @@ func (r *Ranker) nearBySort(need int) []int32 {
 	order := r.order[:0]
 	for i := range cs {
 		if !cs[i].taken {
-			cs[i].tie = mix(r.seed + uint64(i)*0x9e3779b97f4a7c15)
-			order = append(order, cs[i].sortKey(i))
+			order = append(order, cs[i].sortKey(i, mix(r.seed+uint64(i)*0x9e3779b97f4a7c15)))
 		}
 	}
 	r.order = order

@@ -110,15 +110,9 @@ func (r *Ranker) Add(ap netip.AddrPort, rtt time.Duration, ref int32) {
 	if sameASN {
 		score |= 1 << 62
 	}
-	rtt = max(rtt, 0)
 	if rtt > 0 {
-		const rttMax = 1<<54 - 1
 		score |= rttMax - uint64(min(rtt, rttMax-1))
 		r.anyRTT = true
-	}
-	net := k.hi >> 16
-	if is4 {
-		net = 1<<63 | k.lo>>8
 	}
 	remote := !sameASN && !sameNet // unknown never matches unknown
 	if remote {
@@ -128,7 +122,7 @@ func (r *Ranker) Add(ap netip.AddrPort, rtt time.Duration, ref int32) {
 		r.cs = slices.Grow(r.cs, 1)
 	}
 	r.cs = r.cs[:at+1]
-	r.cs[at] = rankCand{idx: ref, asn: asn, score: score, rtt: rtt, net: net, k: k, port: ap.Port(), is4: is4, remote: remote}
+	r.cs[at] = rankCand{idx: ref, asn: asn, score: score, k: k, port: ap.Port(), is4: is4, remote: remote}
 }
 
 // Pick ends the round: the refs of up to n of the candidates in Rank's
