@@ -2,7 +2,7 @@ package proximity
 
 // admission enforces Rank's per-net and per-ASN caps and drops duplicate
 // candidates. Its tables hold only picked peers and are reused across calls
-// (see rankScratch).
+// (see Ranker).
 type admission struct {
 	maxPerNet, maxPerASN int                    // <= 0: no cap
 	seen                 countTable             // IPv4 address:port, exactly (see key4)
