@@ -1,14 +1,12 @@
 package proximity
 
-import "net/netip"
-
 // admission enforces Rank's per-net and per-ASN caps and drops duplicate
 // candidates. Its tables hold only picked peers and are reused across calls
-// (see rankScratch).
+// (see Ranker).
 type admission struct {
-	maxPerNet, maxPerASN int                         // <= 0: no cap
-	seen                 countTable                  // IPv4 address:port, exactly (see key4)
-	seen6                map[netip.AddrPort]struct{} // IPv6 (rare on a tracker's hot path)
+	maxPerNet, maxPerASN int                    // <= 0: no cap
+	seen                 countTable             // IPv4 address:port, exactly (see key4)
+	seen6                map[addrPort6]struct{} // IPv6 (rare on a tracker's hot path)
 	perNet               countTable
 	perASN               countTable
 }
@@ -17,7 +15,7 @@ type admission struct {
 func (a *admission) reset(maxPerNet, maxPerASN, n int) {
 	a.maxPerNet, a.maxPerASN = maxPerNet, maxPerASN
 	if a.seen6 == nil {
-		a.seen6 = map[netip.AddrPort]struct{}{}
+		a.seen6 = map[addrPort6]struct{}{}
 	}
 	clear(a.seen6)
 	a.seen.reset(n)
@@ -28,34 +26,39 @@ func (a *admission) reset(maxPerNet, maxPerASN, n int) {
 func (a *admission) capNet() bool { return a.maxPerNet > 0 }
 func (a *admission) capASN() bool { return a.maxPerASN > 0 }
 
-// admit reports whether c (a candidate of cands) may join the result and,
-// if so, counts it.
-func (a *admission) admit(c *rankCand, cands []netip.AddrPort) bool {
-	k4, is4 := c.ap4, c.ap4 != 0
-	var ap netip.AddrPort
-	if !is4 {
-		ap = apKey(cands[c.idx])
-	}
-	if is4 {
-		if a.seen.get(k4) != 0 {
+// addrPort6 is an IPv6 candidate's identity for duplicate detection.
+type addrPort6 struct {
+	k    u128
+	port uint16
+}
+
+// admit reports whether c may join the result and, if so, counts it.
+func (a *admission) admit(c *rankCand) bool {
+	var k4 uint64
+	var seenAt, netAt *countSlot
+	if c.is4 {
+		k4 = key4(c.k, c.port)
+		if seenAt = a.seen.slot(k4); a.seen.used(seenAt) {
 			return false
 		}
-	} else if _, dup := a.seen6[ap]; dup {
+	} else if _, dup := a.seen6[addrPort6{c.k, c.port}]; dup {
 		return false
 	}
-	if a.capNet() && int(a.perNet.get(c.net)) >= a.maxPerNet {
-		return false
+	if a.capNet() {
+		if netAt = a.perNet.slot(c.net()); int(a.perNet.at(netAt)) >= a.maxPerNet {
+			return false
+		}
 	}
 	if a.capASN() && c.asn != 0 && int(a.perASN.get(uint64(c.asn))) >= a.maxPerASN {
 		return false
 	}
-	if is4 {
-		a.seen.add(k4)
+	if c.is4 {
+		a.seen.addAt(seenAt, k4)
 	} else {
-		a.seen6[ap] = struct{}{}
+		a.seen6[addrPort6{c.k, c.port}] = struct{}{}
 	}
 	if a.capNet() {
-		a.perNet.add(c.net)
+		a.perNet.addAt(netAt, c.net())
 	}
 	if a.capASN() && c.asn != 0 {
 		a.perASN.add(uint64(c.asn))

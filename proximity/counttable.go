@@ -7,11 +7,16 @@ import "math/bits"
 // needs a few such counts per call (duplicates, per-net and per-ASN caps)
 // and Go maps cost it more than the ranking itself.
 type countTable struct {
-	keys   []uint64
-	counts []int32
-	gens   []uint32 // slot i is in use when gens[i] == gen
-	gen    uint32
-	shift  uint
+	slots []countSlot
+	gen   uint32
+	shift uint
+}
+
+// countSlot is in use when its gen is the table's.
+type countSlot struct {
+	key   uint64
+	gen   uint32
+	count int32
 }
 
 // reset empties t and sizes it for up to n keys.
@@ -20,43 +25,52 @@ func (t *countTable) reset(n int) {
 	for size < 2*n {
 		size <<= 1
 	}
-	if len(t.keys) < size {
-		t.keys = make([]uint64, size)
-		t.counts = make([]int32, size)
-		t.gens = make([]uint32, size)
+	if len(t.slots) < size {
+		t.slots = make([]countSlot, size)
 		t.gen = 0
 	}
-	t.shift = uint(64 - bits.TrailingZeros(uint(len(t.keys))))
+	t.shift = uint(64 - bits.TrailingZeros(uint(len(t.slots))))
 	t.gen++
 	if t.gen == 0 { // wrapped: every stale stamp must go
-		clear(t.gens)
+		clear(t.slots)
 		t.gen = 1
 	}
 }
 
 // slot returns where k is, or the empty slot where it would go.
-func (t *countTable) slot(k uint64) int {
-	mask := len(t.keys) - 1
+func (t *countTable) slot(k uint64) *countSlot {
+	mask := len(t.slots) - 1
 	i := int((k * 0x9e3779b97f4a7c15) >> t.shift)
-	for t.gens[i] == t.gen && t.keys[i] != k {
-		i = (i + 1) & mask
+	for {
+		s := &t.slots[i&mask]
+		if s.gen != t.gen || s.key == k {
+			return s
+		}
+		i++
 	}
-	return i
 }
 
-// get returns k's count (0 when absent).
-func (t *countTable) get(k uint64) int32 {
-	if i := t.slot(k); t.gens[i] == t.gen {
-		return t.counts[i]
+// used reports whether s holds a key.
+func (t *countTable) used(s *countSlot) bool { return s.gen == t.gen }
+
+// at returns the count in s (0 when it is empty).
+func (t *countTable) at(s *countSlot) int32 {
+	if t.used(s) {
+		return s.count
 	}
 	return 0
 }
 
+// get returns k's count (0 when absent).
+func (t *countTable) get(k uint64) int32 { return t.at(t.slot(k)) }
+
 // add counts one more k. The table must have room (see reset).
-func (t *countTable) add(k uint64) {
-	i := t.slot(k)
-	if t.gens[i] != t.gen {
-		t.gens[i], t.keys[i], t.counts[i] = t.gen, k, 0
+func (t *countTable) add(k uint64) { t.addAt(t.slot(k), k) }
+
+// addAt is add for k at slot s (from slot(k), with no add since).
+func (t *countTable) addAt(s *countSlot, k uint64) {
+	if !t.used(s) {
+		*s = countSlot{key: k, gen: t.gen}
 	}
-	t.counts[i]++
+	s.count++
 }

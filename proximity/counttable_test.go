@@ -43,10 +43,14 @@ func TestCountTable(t *testing.T) {
 // TestSortKeyOrder: the class decides first, then a known RTT (smaller
 // first) before an unknown one; the position comes back out of the key.
 func TestSortKeyOrder(t *testing.T) {
-	mk := func(d Distance, tie uint64) rankCand {
-		return rankCand{score: d.score(), rtt: d.RTT, tie: tie}
+	type cand struct {
+		rankCand
+		tie uint64
 	}
-	cs := []rankCand{
+	mk := func(d Distance, tie uint64) cand {
+		return cand{rankCand{score: d.score()}, tie}
+	}
+	cs := []cand{
 		mk(Distance{Prefix: 8}, ^uint64(0)),                               // 0: far, unknown RTT, big tie
 		mk(Distance{Prefix: 8, RTT: 50 * time.Millisecond}, 0),            // 1: far, slow
 		mk(Distance{Prefix: 8, RTT: time.Millisecond}, 0),                 // 2: far, fast
@@ -56,7 +60,7 @@ func TestSortKeyOrder(t *testing.T) {
 	}
 	var keys []uint64
 	for i := range cs {
-		keys = append(keys, cs[i].sortKey(i))
+		keys = append(keys, cs[i].sortKey(i, cs[i].tie))
 	}
 	slices.Sort(keys)
 	var got []uint64

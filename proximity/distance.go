@@ -102,7 +102,6 @@ func (d Distance) score() uint64 {
 		s |= 1 << 62
 	}
 	s |= uint64(min(max(d.Prefix, 0), 255)) << 54
-	const rttMax = 1<<54 - 1
 	if d.RTT > 0 {
 		s |= rttMax - uint64(min(d.RTT, rttMax-1)) // 1…rttMax, smaller RTT higher
 	}

@@ -1,10 +1,8 @@
 package proximity
 
 import (
-	"math"
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 )
@@ -45,16 +43,9 @@ type Ranked struct {
 	Distance Distance
 }
 
-// rankScratch is Rank's working memory, reused across calls (the tracker
-// ranks on every announce): candidate slices and the admission maps.
-type rankScratch struct {
-	cs, near, quota []rankCand
-	order           []uint64 // sort keys (see rankCand.sortKey)
-	remote          []int32
-	adm             admission
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(rankScratch) }}
+// rankers are RankInto's working memory, reused across calls (the
+// tracker used to rank on every announce through it).
+var rankers = sync.Pool{New: func() any { return new(Ranker) }}
 
 func (c RankConfig) share() float64 {
 	switch {
@@ -99,7 +90,7 @@ func Rank(loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.A
 }
 
 // RankInto is Rank appending its result to dst[:0], so that a caller that
-// ranks often (a tracker, on every announce) can reuse one slice.
+// ranks often can reuse one slice (see also Ranker).
 func RankInto(dst []Ranked, loc Locator, self netip.Addr, cands []netip.AddrPort, rtt func(netip.AddrPort) time.Duration, n int, cfg RankConfig) []Ranked {
 	dst = dst[:0]
 	if n <= 0 || len(cands) == 0 {
@@ -108,50 +99,18 @@ func RankInto(dst []Ranked, loc Locator, self netip.Addr, cands []netip.AddrPort
 	if len(cands) > maxCandidates {
 		cands = cands[:maxCandidates]
 	}
-	rng := cfg.Rand
-	if rng == nil {
-		rng = rand.New(rand.NewPCG(0x5eed, 0x9e3779b97f4a7c15))
-	}
-	sc := scratchPool.Get().(*rankScratch)
-	defer scratchPool.Put(sc)
-	cs, pool := prepare(loc, self, cands, rtt, rng, cfg.Off, sc.cs, sc.remote)
-	sc.cs, sc.remote = cs, pool
-	adm := &sc.adm
-	adm.reset(cfg.maxPerNet(), cfg.MaxPerASN, min(n, len(cands)))
-	if cfg.Off {
-		return rankOff(dst, cs, cands, n, adm, rng)
-	}
-	var quota []rankCand
-	if len(pool) > 0 {
-		l := min(n, len(cs))
-		q := min(int(math.Ceil(cfg.share()*float64(l))), len(pool))
-		quota = pickQuota(cs, cands, q, pool, adm, rng, sc.quota)
-		sc.quota = quota
-	}
-	near := sc.near[:0]
-	defer func() { sc.near = near }()
-	order := sc.order[:0]
-	defer func() { sc.order = order }()
-	for i := range cs {
-		if !cs[i].taken {
-			order = append(order, cs[i].sortKey(i))
+	r := rankers.Get().(*Ranker)
+	defer rankers.Put(r)
+	r.Reset(loc, self, cfg)
+	for i, c := range cands {
+		var d time.Duration
+		if rtt != nil {
+			d = rtt(c)
 		}
+		r.Add(c, d, int32(i))
 	}
-	// The nearest go last; only as many as likely needed are sorted (caps
-	// may refuse some: then the rest is sorted too).
-	need := n - len(quota)
-	top := min(len(order), need+need/2+8)
-	selectLargest(order, top)
-	sorted := len(order) - top
-	slices.Sort(order[sorted:])
-	for k := len(order) - 1; k >= 0 && len(near) < need; k-- {
-		if k < sorted {
-			slices.Sort(order[:sorted])
-			sorted = 0
-		}
-		if c := &cs[order[k]&atMask]; adm.admit(c, cands) {
-			near = append(near, *c)
-		}
+	for _, at := range r.pick(n) {
+		dst = append(dst, ranked(&r.cs[at], cands))
 	}
-	return interleave(dst, near, quota, cands)
+	return dst
 }

@@ -112,6 +112,11 @@ func TestRankByPrefixAndRTT(t *testing.T) {
 	if rs[0].Class != ClassSameNet || rs[1].Class != ClassSameASN {
 		t.Errorf("classes = %v", classes(rs))
 	}
+	for _, r := range rs {
+		if r.Distance.RTT != rtts[r.Addr] {
+			t.Errorf("%v: RTT %v, want %v", r.Addr, r.Distance.RTT, rtts[r.Addr])
+		}
+	}
 }
 
 func TestRankQuota(t *testing.T) {

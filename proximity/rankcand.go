@@ -7,15 +7,14 @@ import (
 
 // rankCand is one candidate under consideration by Rank.
 type rankCand struct {
-	idx    int32 // index into the caller's candidates
+	idx    int32 // the caller's reference (Rank: index into its candidates)
 	asn    ASN
-	score  uint64 // Distance.score: larger is nearer (see sortKey)
-	tie    uint64 // random tie-breaker
-	rtt    time.Duration
-	net    uint64 // netKey of the address
-	ap4    uint64 // key4 of an IPv4 address and port; 0 for IPv6
-	remote bool   // eligible for the diversity quota
-	taken  bool   // already picked by the quota
+	score  uint64 // Distance.score: larger is nearer (see sortKey); holds the RTT
+	k      u128   // the address as a number (see key)
+	port   uint16
+	is4    bool
+	remote bool // eligible for the diversity quota
+	taken  bool // picked by the quota
 }
 
 // distance rebuilds the candidate's Distance from its score.
@@ -24,7 +23,7 @@ func (c *rankCand) distance() Distance {
 		SameNet: c.score&(1<<63) != 0,
 		SameASN: c.score&(1<<62) != 0,
 		Prefix:  int(c.score >> 54 & 0xff),
-		RTT:     c.rtt,
+		RTT:     c.rtt(),
 	}
 }
 
@@ -53,14 +52,28 @@ const (
 	rttBits       = 33
 )
 
-// sortKey returns c's sort key; c is cs[at].
-func (c *rankCand) sortKey(at int) uint64 {
+// rttMax is the largest RTT a score holds (in its low 54 bits, inverted).
+const rttMax = 1<<54 - 1
+
+// rtt is the candidate's RTT (0: unknown), from its score.
+func (c *rankCand) rtt() time.Duration {
+	if v := c.score & rttMax; v != 0 {
+		return time.Duration(rttMax - v)
+	}
+	return 0
+}
+
+// net is the netKey of the candidate's address.
+func (c *rankCand) net() uint64 { return netKeyOf(c.k, c.is4) }
+
+// sortKey returns c's sort key with random tie-breaker tie; c is cs[at].
+func (c *rankCand) sortKey(at int, tie uint64) uint64 {
 	k := c.score &^ (1<<54 - 1) // class bits only
-	if c.rtt > 0 {
-		us := uint64(min(c.rtt.Microseconds(), 1<<rttBits-1))
+	if rtt := c.rtt(); rtt > 0 {
+		us := uint64(min(rtt.Microseconds(), 1<<rttBits-1))
 		k |= 1<<53 | (1<<rttBits-1-us)<<atBits
 	} else {
-		k |= (c.tie >> (64 - rttBits)) << atBits
+		k |= (tie >> (64 - rttBits)) << atBits
 	}
 	return k | uint64(at)
 }

@@ -9,52 +9,65 @@ import (
 	"github.com/shoal-p2p/shoal/tracker/store"
 )
 
-// chooseBufs is an announce's working memory, reused across announces:
-// the store's candidates, their addresses and positions, and the ranking.
-type chooseBufs struct {
-	view   []store.Peer
-	addrs  []netip.AddrPort
-	idx    []int
-	ranked []proximity.Ranked
+// picker is an announce's working memory, reused across announces: it
+// ranks the candidates for the requester (a store.Picker, so that a store
+// can offer them straight from its swarm) and holds the store's view.
+//
+// proximity ranking orders them same /24 (/48) first, which puts other
+// clients behind the requester's own NAT first, then same ASN, then
+// longest common prefix, with its share of random remote peers and
+// per-net caps; with Rank.Off, a uniform sample. The requester itself is
+// never a candidate.
+type picker struct {
+	r    proximity.Ranker
+	rng  *rand.Rand
+	self netip.AddrPort
+	n    int
+	view []store.Peer
 }
 
-var chooseScratch = sync.Pool{New: func() any { return new(chooseBufs) }}
+var pickers = sync.Pool{New: func() any {
+	return &picker{rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+}}
 
-var rngPool = sync.Pool{New: func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }}
+// reset readies p to choose up to n peers for the requester at self.
+func (p *picker) reset(loc proximity.Locator, self netip.AddrPort, n int, cfg proximity.RankConfig) {
+	cfg.Rand = p.rng
+	p.r.Reset(loc, self.Addr(), cfg)
+	p.self, p.n = self, n
+}
 
-// choose appends to out[:0] (allocating when out is nil) up to n of cands
-// for the requester at self, never the requester itself: proximity.Rank
-// orders them — same /24 (/48) first, which puts other clients behind the
-// requester's own NAT first, then same ASN, then longest common prefix —
-// with its share of random remote peers and per-net caps; with Rank.Off, a
-// uniform sample. The result never shares memory with sc.
-func (t *Tracker) choose(sc *chooseBufs, self netip.AddrPort, cands []store.Peer, n int, out []Peer) []Peer {
-	if n == 0 || len(cands) == 0 {
-		return out[:0]
+// Add implements store.Picker.
+func (p *picker) Add(a netip.AddrPort, ref int32) {
+	if a == p.self {
+		return // never the requester, even under another peer id
 	}
-	addrs, idx := sc.addrs[:0], sc.idx[:0]
-	defer func() { sc.addrs, sc.idx = addrs, idx }()
-	for i, c := range cands {
-		if c.Addr == self {
-			continue // never the requester, even under another peer id
-		}
-		addrs = append(addrs, c.Addr)
-		idx = append(idx, i)
-	}
-	if len(addrs) == 0 {
-		return out[:0]
-	}
-	cfg := t.cfg.Rank
-	rng := rngPool.Get().(*rand.Rand)
-	cfg.Rand = rng
-	sc.ranked = proximity.RankInto(sc.ranked, t.cfg.Locator, self.Addr(), addrs, nil, n, cfg)
-	rngPool.Put(rng)
+	p.r.Add(a, 0, ref)
+}
+
+// Pick implements store.Picker.
+func (p *picker) Pick() []int32 { return p.r.Pick(p.n) }
+
+// choose appends to out[:0] (allocating when out is nil) the peers of the
+// store's view v for the client: v.Peers as they are when the store let p
+// pick them, else p's choice among them. The result never shares memory
+// with p.
+func (p *picker) choose(v store.View, out []store.Peer) []store.Peer {
 	if out == nil {
-		out = make([]Peer, 0, len(sc.ranked))
+		out = make([]store.Peer, 0, min(p.n, len(v.Peers)))
 	}
 	out = out[:0]
-	for _, r := range sc.ranked {
-		out = append(out, cands[idx[r.Index]])
+	if p.n == 0 || len(v.Peers) == 0 {
+		return out
+	}
+	if v.Picked {
+		return append(out, v.Peers...)
+	}
+	for i, c := range v.Peers {
+		p.Add(c.Addr, int32(i))
+	}
+	for _, i := range p.Pick() {
+		out = append(out, v.Peers[i])
 	}
 	return out
 }

@@ -34,6 +34,9 @@ type AnnounceRequest struct {
 	Event                      Event
 	// NumWant is what the client asked for; negative means "default".
 	NumWant int
+	// NoPeerIDs says the response's peers need no ids (a compact list):
+	// they may come back zero.
+	NoPeerIDs bool
 	// PeerBuf, when not nil, is where the response's peers go (appended
 	// from PeerBuf[:0]), so that a frontend can reuse one slice.
 	PeerBuf []Peer

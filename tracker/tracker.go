@@ -61,27 +61,32 @@ func (t *Tracker) Announce(ctx context.Context, req AnnounceRequest) (resp Annou
 	if req.Event == store.EventStopped {
 		n = 0
 	}
-	sc := chooseScratch.Get().(*chooseBufs)
-	defer chooseScratch.Put(sc)
+	pk := pickers.Get().(*picker)
+	defer pickers.Put(pk)
+	pk.reset(t.cfg.Locator, self, n, t.cfg.Rank)
 	p := store.AnnounceParams{
 		InfoHash: req.InfoHash,
 		Peer:     store.Peer{ID: req.PeerID, Addr: self, Seeder: req.Left == 0},
 		Event:    req.Event,
 		Want:     t.poolSize(n),
-		Buf:      sc.view,
+		NoIDs:    req.NoPeerIDs,
+		Buf:      pk.view,
+	}
+	if n > 0 {
+		p.Picker = pk
 	}
 	view, err := t.cfg.Store.Announce(ctx, p)
 	if err != nil {
 		t.cfg.Logger.Error("store announce failed", "proto", req.Proto, "info_hash", req.InfoHash, "err", err)
 		return resp, ErrInternal
 	}
-	if cap(view.Peers) > cap(sc.view) {
-		sc.view = view.Peers[:0]
+	if cap(view.Peers) > cap(pk.view) {
+		pk.view = view.Peers[:0]
 	}
 	resp.Interval = t.interval()
 	resp.MinInterval = t.cfg.MinInterval
 	resp.Counts = view.Counts
-	resp.Peers = t.choose(sc, self, view.Peers, n, req.PeerBuf)
+	resp.Peers = pk.choose(view, req.PeerBuf)
 	return resp, nil
 }
 

@@ -248,3 +248,43 @@ func TestLimiter(t *testing.T) {
 }
 
 var _ = store.Counts{}
+
+// noPicker is a store that ignores AnnounceParams.Picker, as the Redis
+// store does: the tracker ranks the view itself.
+type noPicker struct{ store.Store }
+
+func (s noPicker) Announce(ctx context.Context, p store.AnnounceParams) (store.View, error) {
+	p.Picker = nil
+	return s.Store.Announce(ctx, p)
+}
+
+func TestRankingWithoutStorePicker(t *testing.T) {
+	tr := newTracker(t, func(c *tracker.Config) { c.Store = noPicker{c.Store} })
+	ih := storetest.Hash(1)
+	for i := range 40 {
+		announce(t, tr, ih, i, fmt.Sprintf("127.%d.0.%d:%d", 1+i%4, 1+i/4, 1000+i), 1, 0)
+	}
+	announce(t, tr, ih, 99, "127.1.0.1:1000", 1, 0) // another peer id at peer 0's address
+	for range 10 {
+		r := announce(t, tr, ih, 0, "127.1.0.1:1000", 1, 12)
+		if len(r.Peers) != 12 {
+			t.Fatalf("got %d peers, want 12", len(r.Peers))
+		}
+		for i, p := range r.Peers {
+			if p.Addr == netip.MustParseAddrPort("127.1.0.1:1000") {
+				t.Fatalf("handed its own address at position %d", i)
+			}
+		}
+		// The 8 others in 127.1.0.0/24 (the cap is 8) come first but for
+		// the quota's 3 remote picks, spread through the list.
+		same := 0
+		for _, p := range r.Peers[:11] {
+			if netip.MustParsePrefix("127.1.0.0/24").Contains(p.Addr.Addr()) {
+				same++
+			}
+		}
+		if same != 8 || !netip.MustParsePrefix("127.1.0.0/24").Contains(r.Peers[0].Addr.Addr()) {
+			t.Fatalf("%d of the first 11 in the requester's /24 (want 8, the first among them): %v", same, r.Peers)
+		}
+	}
+}

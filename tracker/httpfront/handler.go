@@ -70,7 +70,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp, err := h.t.Announce(r.Context(), tracker.AnnounceRequest{
 		Proto: tracker.ProtoHTTP, InfoHash: a.InfoHash, PeerID: a.PeerID,
 		Addr: netip.AddrPortFrom(ip, a.Port), Left: a.Left, Uploaded: a.Uploaded, Downloaded: a.Downloaded,
-		Event: a.Event, NumWant: a.NumWant,
+		Event: a.Event, NumWant: a.NumWant, NoPeerIDs: a.Compact || a.NoPeerID,
 	})
 	if err != nil {
 		_, _ = w.Write(failure(tracker.AsClientError(err).Msg))

@@ -64,6 +64,24 @@ type AnnounceParams struct {
 	// Buf, when not nil, is storage the store may append the returned
 	// peers to (from Buf[:0]) instead of allocating; the caller owns it.
 	Buf []Peer
+	// NoIDs says that the caller does not need the returned peers' ids
+	// (compact lists): a store may leave them zero.
+	NoIDs bool
+	// Picker, when not nil, may choose the returned peers: a store that
+	// supports it offers the candidates it would have returned to Picker
+	// instead of copying them out,
+	// and returns only those Picker picks, in its order, with View.Picked
+	// set. Other stores ignore it.
+	Picker Picker
+}
+
+// Picker chooses among candidates offered one at a time (see
+// AnnounceParams.Picker). The caller prepares it for each announce.
+type Picker interface {
+	// Add offers a candidate at addr; ref is the store's name for it.
+	Add(addr netip.AddrPort, ref int32)
+	// Pick returns the refs of the chosen candidates, best first.
+	Pick() []int32
 }
 
 // Counts are a swarm's scrape numbers.
@@ -78,6 +96,8 @@ type Counts struct {
 type View struct {
 	Counts
 	Peers []Peer
+	// Picked says that AnnounceParams.Picker chose Peers.
+	Picked bool
 }
 
 // Stats summarise a whole store for metrics.

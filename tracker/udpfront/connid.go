@@ -17,21 +17,29 @@ type macKey struct {
 	pool sync.Pool
 }
 
+// macState is an HMAC state with room for its input and output, so that
+// an ID costs no allocation.
+type macState struct {
+	h   hash.Hash
+	in  [16]byte
+	sum [sha256.Size]byte
+}
+
 func newMacKey(k []byte) *macKey {
 	m := &macKey{}
-	m.pool.New = func() any { return hmac.New(sha256.New, k) }
+	m.pool.New = func() any { return &macState{h: hmac.New(sha256.New, k)} }
 	return m
 }
 
 func (m *macKey) id(ip netip.Addr) uint64 {
-	h := m.pool.Get().(hash.Hash)
-	h.Reset()
-	b := ip.Unmap().As16()
-	h.Write(b[:])
-	var sum [sha256.Size]byte
-	out := h.Sum(sum[:0])
-	m.pool.Put(h)
-	return binary.BigEndian.Uint64(out[:8])
+	st := m.pool.Get().(*macState)
+	st.h.Reset()
+	st.in = ip.Unmap().As16()
+	st.h.Write(st.in[:])
+	out := st.h.Sum(st.sum[:0])
+	id := binary.BigEndian.Uint64(out[:8])
+	m.pool.Put(st)
+	return id
 }
 
 type keyring struct {

@@ -230,7 +230,7 @@ func (s *Server) announce(ctx context.Context, pkt []byte, ip netip.Addr, out []
 	resp, err := s.t.Announce(ctx, tracker.AnnounceRequest{
 		Proto: tracker.ProtoUDP, InfoHash: a.InfoHash, PeerID: a.PeerID, Addr: netip.AddrPortFrom(ip, a.Port),
 		Left: left, Uploaded: max(a.Uploaded, 0), Downloaded: max(a.Downloaded, 0), Event: a.Event, NumWant: int(a.NumWant),
-		PeerBuf: *pb,
+		NoPeerIDs: true, PeerBuf: *pb,
 	})
 	if cap(resp.Peers) > cap(*pb) {
 		*pb = resp.Peers[:0]

@@ -32,6 +32,7 @@ type Store struct {
 	shards []shard
 	mask   uint64
 	epoch  time.Time
+	key    uint64 // keys the peer-id hash (see idIndex)
 
 	swarms, seeders, leechers atomic.Int64
 
@@ -44,7 +45,8 @@ type shard struct {
 	mu     sync.Mutex
 	swarms map[store.InfoHash]*swarm
 	rng    *rand.Rand
-	_      [40]byte // keep neighbouring shards' locks off one cache line
+	idx    []int32  // an announce's sample (positions), reused
+	_      [16]byte // keep neighbouring shards' locks off one cache line
 }
 
 var _ store.Store = (*Store)(nil)
@@ -69,6 +71,7 @@ func New(cfg Config) *Store {
 	}
 	s := &Store{cfg: cfg, shards: make([]shard, n), mask: uint64(n - 1), epoch: cfg.Now(),
 		stop: make(chan struct{}), done: make(chan struct{})}
+	s.key = rand.Uint64()
 	seed := rand.Uint64()
 	for i := range s.shards {
 		s.shards[i].swarms = make(map[store.InfoHash]*swarm)
@@ -110,6 +113,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 		}
 		sw = &swarm{oldest: now}
 		sw.fam[0].v4 = true
+		sw.fam[0].key, sw.fam[1].key = s.key, s.key
 		sh.swarms[p.InfoHash] = sw
 		s.swarms.Add(1)
 	}
@@ -125,7 +129,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 	}
 	v := store.View{Counts: sw.counts()}
 	if p.Want > 0 && p.Event != store.EventStopped {
-		v.Peers = sw.fam[fam].sample(p.Buf[:0], sh.rng, self, p.Peer.Seeder, p.Want)
+		v.Peers, v.Picked = sw.fam[fam].view(p.Buf[:0], &sh.idx, sh.rng, self, &p)
 	}
 	if sw.empty() {
 		delete(sh.swarms, p.InfoHash)
@@ -177,12 +181,12 @@ func (s *Store) expire(sw *swarm, now, ttl uint32) {
 	}
 	oldest := now
 	for f := range sw.fam {
-		sw.fam[f].removeIf(func(e *entry) bool {
-			if e.seen < cutoff {
-				s.forget(sw, e.seeder)
+		sw.fam[f].removeIf(func(seen uint32, seeder bool) bool {
+			if seen < cutoff {
+				s.forget(sw, seeder)
 				return true
 			}
-			oldest = min(oldest, e.seen)
+			oldest = min(oldest, seen)
 			return false
 		})
 	}

@@ -7,7 +7,11 @@ import (
 	"github.com/shoal-p2p/shoal/tracker/store"
 )
 
-// entry is one peer, packed.
+// entry is one peer as put and remove see it. A peerSet keeps it in two
+// parts: what ranking reads of every candidate on every announce (address
+// and seeder flag, packed small so that a swarm's candidates share few cache
+// lines), and the rest (id and last announce), read for one peer per
+// announce and for the few returned peers whose id the client wants.
 type entry struct {
 	id     store.PeerID
 	ip     [16]byte // IPv4 as ::ffff:a.b.c.d
@@ -16,79 +20,152 @@ type entry struct {
 	seen   uint32 // seconds since the store's epoch
 }
 
-func (e *entry) peer(v4 bool) store.Peer {
-	a := netip.AddrFrom16(e.ip)
-	if v4 {
-		a = a.Unmap()
-	}
-	return store.Peer{ID: e.id, Addr: netip.AddrPortFrom(a, e.port), Seeder: e.seeder}
+// hot4 and hot6 are an IPv4 and an IPv6 peer's address and seeder flag.
+type hot4 struct {
+	ip     [4]byte
+	port   uint16
+	seeder bool
 }
 
-// peerSet is one address family's peers: a flat slice for cheap sampling
-// and an index from peer id to position.
+type hot6 struct {
+	ip     [16]byte
+	port   uint16
+	seeder bool
+}
+
+// cold is the rest of a peer.
+type cold struct {
+	id   store.PeerID
+	seen uint32
+}
+
+// peerSet is one address family's peers: parallel flat slices (h4 or h6,
+// and cold) for cheap sampling, and an index from peer id to position.
+// Its key must be set before the first put.
 type peerSet struct {
 	v4    bool
-	list  []entry
-	index map[store.PeerID]int32
+	h4    []hot4 // IPv4 sets
+	h6    []hot6 // IPv6 sets
+	cold  []cold
+	index idIndex
+	key   uint64 // the store's hash key for index
+}
+
+func (ps *peerSet) len() int { return len(ps.cold) }
+
+func (ps *peerSet) seeder(i int) bool {
+	if ps.v4 {
+		return ps.h4[i].seeder
+	}
+	return ps.h6[i].seeder
+}
+
+func (ps *peerSet) addrPort(i int) netip.AddrPort {
+	if ps.v4 {
+		h := &ps.h4[i]
+		return netip.AddrPortFrom(netip.AddrFrom4(h.ip), h.port)
+	}
+	h := &ps.h6[i]
+	return netip.AddrPortFrom(netip.AddrFrom16(h.ip), h.port)
+}
+
+// peer returns the peer at i, its id left zero unless withID.
+func (ps *peerSet) peer(i int, withID bool) store.Peer {
+	p := store.Peer{Addr: ps.addrPort(i), Seeder: ps.seeder(i)}
+	if withID {
+		p.ID = ps.cold[i].id
+	}
+	return p
+}
+
+func (ps *peerSet) entry(i int) entry {
+	e := entry{id: ps.cold[i].id, seen: ps.cold[i].seen, seeder: ps.seeder(i)}
+	ap := ps.addrPort(i)
+	e.ip, e.port = ap.Addr().As16(), ap.Port()
+	return e
+}
+
+func (ps *peerSet) set(i int, e entry) {
+	ps.cold[i] = cold{id: e.id, seen: e.seen}
+	if ps.v4 {
+		ps.h4[i] = hot4{ip: [4]byte(e.ip[12:]), port: e.port, seeder: e.seeder}
+	} else {
+		ps.h6[i] = hot6{ip: e.ip, port: e.port, seeder: e.seeder}
+	}
 }
 
 // put inserts or replaces e and returns the entry it replaced and e's
 // position.
 func (ps *peerSet) put(e entry) (old entry, existed bool, at int) {
-	if ps.index == nil {
-		ps.index = make(map[store.PeerID]int32)
-	}
-	if i, ok := ps.index[e.id]; ok {
-		old = ps.list[i]
-		ps.list[i] = e
+	if i := ps.index.get(&e.id, ps.key, ps.cold); i >= 0 {
+		old = ps.entry(int(i))
+		ps.set(int(i), e)
 		return old, true, int(i)
 	}
-	at = len(ps.list)
-	ps.index[e.id] = int32(at)
-	ps.list = append(ps.list, e)
+	at = ps.len()
+	ps.cold = append(ps.cold, cold{})
+	if ps.v4 {
+		ps.h4 = append(ps.h4, hot4{})
+	} else {
+		ps.h6 = append(ps.h6, hot6{})
+	}
+	ps.set(at, e)
+	ps.index.insert(&e.id, int32(at), ps.key, ps.cold)
 	return entry{}, false, at
 }
 
 func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
-	i, ok := ps.index[id]
-	if !ok {
+	i := ps.index.get(&id, ps.key, ps.cold)
+	if i < 0 {
 		return entry{}, false
 	}
-	e := ps.list[i]
+	e := ps.entry(int(i))
 	ps.removeAt(int(i))
 	return e, true
 }
 
 func (ps *peerSet) removeAt(i int) {
-	delete(ps.index, ps.list[i].id)
-	last := len(ps.list) - 1
+	ps.index.delete(&ps.cold[i].id, ps.key, ps.cold)
+	last := ps.len() - 1
 	if i != last {
-		ps.list[i] = ps.list[last]
-		ps.index[ps.list[i].id] = int32(i)
+		ps.cold[i] = ps.cold[last]
+		if ps.v4 {
+			ps.h4[i] = ps.h4[last]
+		} else {
+			ps.h6[i] = ps.h6[last]
+		}
+		ps.index.move(&ps.cold[i].id, int32(i), ps.key, ps.cold)
 	}
-	ps.list[last] = entry{}
-	ps.list = ps.list[:last]
+	ps.cold = ps.cold[:last]
+	if ps.v4 {
+		ps.h4 = ps.h4[:last]
+	} else {
+		ps.h6 = ps.h6[:last]
+	}
 	ps.shrink()
 }
 
 // shrink gives memory back after a swarm loses most of its peers.
 func (ps *peerSet) shrink() {
-	if n := len(ps.list); cap(ps.list) > 64 && n < cap(ps.list)/4 {
-		ps.list = append(make([]entry, 0, 2*n), ps.list...)
-		idx := make(map[store.PeerID]int32, n)
-		for i := range ps.list {
-			idx[ps.list[i].id] = int32(i)
+	if n := ps.len(); cap(ps.cold) > 64 && n < cap(ps.cold)/4 {
+		ps.cold = append(make([]cold, 0, 2*n), ps.cold...)
+		if ps.v4 {
+			ps.h4 = append(make([]hot4, 0, 2*n), ps.h4...)
+		} else {
+			ps.h6 = append(make([]hot6, 0, 2*n), ps.h6...)
 		}
-		ps.index = idx
+		ps.index.rebuild(ps.key, ps.cold)
 	}
-	if len(ps.list) == 0 {
-		ps.list, ps.index = nil, nil
+	if ps.len() == 0 {
+		ps.h4, ps.h6, ps.cold, ps.index = nil, nil, nil, idIndex{}
 	}
 }
 
-func (ps *peerSet) removeIf(drop func(*entry) bool) {
-	for i := 0; i < len(ps.list); {
-		if drop(&ps.list[i]) {
+// removeIf removes the peers for which drop (given a peer's last announce
+// and seeder flag) is true.
+func (ps *peerSet) removeIf(drop func(seen uint32, seeder bool) bool) {
+	for i := 0; i < ps.len(); {
+		if drop(ps.cold[i].seen, ps.seeder(i)) {
 			ps.removeAt(i)
 			continue
 		}
@@ -96,26 +173,24 @@ func (ps *peerSet) removeIf(drop func(*entry) bool) {
 	}
 }
 
-// sample appends to out up to want peers other than the one at position
-// self (-1: none), leechers only when noSeeders. Small sets are returned whole (in random order); large ones
-// are sampled uniformly without replacement.
-func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self int, noSeeders bool, want int) []store.Peer {
-	n := len(ps.list)
+// sample appends to out the positions of up to want peers other than the
+// one at position self (-1: none), leechers only when noSeeders. Small
+// sets are returned whole (in list order: the caller ranks or shuffles);
+// large ones are sampled uniformly without replacement.
+func (ps *peerSet) sample(out []int32, rng *rand.Rand, self int, noSeeders bool, want int) []int32 {
+	n := ps.len()
 	if n == 0 {
 		return out
 	}
-	ok := func(i int) bool { return i != self && !(noSeeders && ps.list[i].seeder) }
-	if out == nil {
-		out = make([]store.Peer, 0, min(want, n))
-	}
+	ok := func(i int) bool { return i != self && !(noSeeders && ps.seeder(i)) }
 	if n <= want+1 {
-		// Everyone fits: no need to shuffle (the caller ranks or shuffles).
-		for i := range ps.list {
-			if ok(i) {
-				out = append(out, ps.list[i].peer(ps.v4))
+		// Everyone fits: no need to shuffle.
+		for i := range n {
+			if ok(i) && len(out) < want {
+				out = append(out, int32(i))
 			}
 		}
-		return out[:min(len(out), want)]
+		return out
 	}
 	if n <= 2*want+1 && n <= maxPermOnStack {
 		// A partial Fisher–Yates shuffle of the indices, on the stack.
@@ -127,7 +202,7 @@ func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self int, noSeeders 
 			j := k + rng.IntN(n-k)
 			perm[k], perm[j] = perm[j], perm[k]
 			if i := int(perm[k]); ok(i) {
-				out = append(out, ps.list[i].peer(ps.v4))
+				out = append(out, int32(i))
 			}
 		}
 		return out
@@ -153,10 +228,33 @@ func (ps *peerSet) sample(out []store.Peer, rng *rand.Rand, self int, noSeeders 
 			seen[i] = struct{}{}
 		}
 		if ok(i) {
-			out = append(out, ps.list[i].peer(ps.v4))
+			out = append(out, int32(i))
 		}
 	}
 	return out
+}
+
+// view appends to out the peers of p's family that an announce returns:
+// a sample of p.Want of them (see sample), or what p.Picker picks from
+// that sample. picked reports the latter.
+func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self int, p *store.AnnounceParams) (peers []store.Peer, picked bool) {
+	idx := ps.sample((*scratch)[:0], rng, self, p.Peer.Seeder, p.Want)
+	*scratch = idx
+	if p.Picker != nil && len(idx) > 0 {
+		for _, i := range idx {
+			p.Picker.Add(ps.addrPort(int(i)), i)
+		}
+		idx, picked = p.Picker.Pick(), true
+	}
+	if out == nil {
+		out = make([]store.Peer, 0, len(idx))
+	}
+	for _, i := range idx {
+		if i >= 0 && int(i) < ps.len() {
+			out = append(out, ps.peer(int(i), !p.NoIDs))
+		}
+	}
+	return out, picked
 }
 
 // maxPermOnStack bounds the swarm size that sample shuffles whole.

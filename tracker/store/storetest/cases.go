@@ -191,4 +191,5 @@ var cases = []struct {
 		e.clock.Advance(TTL / 4)
 		wantCounts(e.t, "after peer 3's TTL", e.scrape(Hash(1))[0], 0, 0, 0)
 	}},
+	{"PickerChoosesPeers", pickerCase},
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package udpfront
+
+const raceEnabled = false
