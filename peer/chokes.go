@@ -56,6 +56,33 @@ func (t *torrent) lendFreeSlots(now time.Time) {
 	}
 }
 
+// Seed slot turns (choker.Rotate): a turn lasts one piece, at least
+// minSeedTurn bytes; the event loop looks for finished turns at most every
+// rotateEvery.
+const (
+	minSeedTurn = 256 << 10
+	rotateEvery = 50 * time.Millisecond
+)
+
+// rotateSeedSlots passes a seed's unchoke slots on to waiting peers as
+// turns end. Super-seeding has its own offers and leaves slots alone.
+func (t *torrent) rotateSeedSlots(now time.Time) {
+	if t.ch == nil || t.pk == nil || t.state != StateSeeding || t.superSeeding() || now.Sub(t.lastRotate) < rotateEvery {
+		return
+	}
+	t.lastRotate = now
+	quantum := max(int64(t.pk.PieceSize(0)), minSeedTurn)
+	choke, unchoke := t.ch.Rotate(now, t.chokerPeers(now), quantum, true)
+	for i := range choke {
+		if c := t.conns[picker.PeerID(choke[i])]; c != nil && !c.amChoking {
+			t.choke(c)
+		}
+		if c := t.conns[picker.PeerID(unchoke[i])]; c != nil && c.amChoking {
+			t.unchoke(c)
+		}
+	}
+}
+
 func (t *torrent) unchoke(c *peerConn) {
 	c.amChoking = false
 	c.sendType(pp.Unchoke)

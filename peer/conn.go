@@ -144,7 +144,11 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter)
 		if c.q.isClosed() {
 			return
 		}
-		items = c.q.take(items)
+		perTake := maxUploadsPerTake
+		if limited(limits) {
+			perTake = 1
+		}
+		items = c.q.take(items, perTake)
 		for i := range items {
 			it := &items[i]
 			_ = c.wc.SetWriteDeadline(time.Now().Add(time.Minute))
@@ -184,6 +188,16 @@ func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, b
 	}
 	c.up.Add(len(b))
 	return nil
+}
+
+// limited reports whether any of limits caps the rate.
+func limited(limits []*rate.Limiter) bool {
+	for _, l := range limits {
+		if l != nil && l.Limit() != rate.Inf {
+			return true
+		}
+	}
+	return false
 }
 
 // waitLimits takes n bytes from each limiter, in bursts the limiter allows.

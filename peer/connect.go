@@ -109,6 +109,10 @@ func (t *torrent) onDialDone(ev event) {
 	}
 	t.cands.connected(ev.addr, now)
 	t.onConnected(ev.wc, ev.addr, ev.src, true)
+	// The half-open slot is free again: the next candidate need not wait
+	// for the 1 s tick (MaxHalfOpen dials per tick took a flash crowd of
+	// 50 several seconds to connect).
+	t.connectMore(now)
 }
 
 // isHandshakeRefusal: the TCP connection opened but the peer hung up on our
@@ -246,7 +250,12 @@ func (t *torrent) connGotInfo(c *peerConn) {
 		t.onHave(c, h)
 	}
 	c.rawHaves = nil
-	if c.fast() && c.allowedForThem == nil && !t.superSeeding() {
+	// A seed sends no allowed-fast set (BEP 6 lets the set be empty): its
+	// upload is the swarm's scarcest, and the canonical set, shared by every
+	// address of a /24, would spend it on the same ten pieces for a whole
+	// subnet of choked peers. Its short round-robin turns (choker.Rotate)
+	// get new peers their first piece instead.
+	if c.fast() && c.allowedForThem == nil && t.state != StateSeeding {
 		c.allowedForThem = map[uint32]bool{}
 		for _, p := range choker.AllowedFast(c.addr.Addr(), t.ih, t.numPieces, 10) {
 			c.allowedForThem[uint32(p)] = true

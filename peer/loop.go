@@ -186,6 +186,7 @@ func (t *torrent) tick(now time.Time) {
 	if t.ch != nil && t.ch.Due(now) && t.transferring() {
 		t.chokeRound(now)
 	}
+	t.rotateSeedSlots(now)
 	t.checkTimeouts(now)
 	t.retryBacklog()
 	t.metaTick(now)

@@ -264,6 +264,7 @@ func (t *torrent) onRequest(c *peerConn, m *wire.Message) {
 		return
 	}
 	c.q.push(outItem{m: wire.Message{Type: pp.Piece, Index: m.Index, Begin: m.Begin, Length: m.Length}, upload: true})
+	t.rotateSeedSlots(time.Now())
 }
 
 func (t *torrent) onBlock(c *peerConn, m *wire.Message) {

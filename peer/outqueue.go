@@ -42,14 +42,37 @@ func (q *outQueue) push(it outItem) {
 	}
 }
 
-// take swaps out everything queued; buf is reused as the new queue.
-func (q *outQueue) take(buf []outItem) []outItem {
+// maxUploadsPerTake bounds the uploads the writer takes at once: queued
+// uploads stay droppable (a choke rejects them) and cancellable (an endgame
+// duplicate that lost) until the writer is about to send them, so a choked
+// peer stops taking upload bandwidth within a few blocks instead of after
+// its whole queue. A rate-limited writer takes one at a time, for it may
+// wait for the limiter with every block it holds.
+const maxUploadsPerTake = 4
+
+// take moves queued items into buf (reset first) and returns it: every
+// item up to and including the maxUploads-th upload, in order.
+func (q *outQueue) take(buf []outItem, maxUploads int) []outItem {
 	q.mu.Lock()
-	items := q.items
-	q.items = buf[:0]
-	q.uploads = 0
-	q.mu.Unlock()
-	return items
+	defer q.mu.Unlock()
+	n, ups := 0, 0
+	for n < len(q.items) && ups < maxUploads {
+		if q.items[n].upload {
+			ups++
+		}
+		n++
+	}
+	buf = append(buf[:0], q.items[:n]...)
+	clear(q.items[:n])
+	q.items = q.items[n:] // the taken prefix is left behind when append next grows the slice
+	q.uploads -= ups
+	if len(q.items) > 0 {
+		select {
+		case q.ready <- struct{}{}:
+		default:
+		}
+	}
+	return buf
 }
 
 // pendingUploads is the number of requested blocks not yet taken by the writer.

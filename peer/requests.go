@@ -87,7 +87,14 @@ func (t *torrent) checkTimeouts(now time.Time) {
 		if len(c.outstanding) == 0 {
 			continue
 		}
+		// A request times out only while the peer delivers nothing: one
+		// that keeps sending blocks works through our queue in order, and
+		// re-requesting the tail of a deep queue elsewhere only fetches
+		// it twice (libtorrent times out on the last piece's age, too).
 		limit := c.pipe.RequestTimeout()
+		if c.pipe.Waiting(now) <= limit {
+			continue
+		}
 		for b, sent := range c.outstanding {
 			if now.Sub(sent) > limit {
 				delete(c.outstanding, b)

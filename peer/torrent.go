@@ -179,6 +179,7 @@ type torrent struct {
 	cands        *candidates
 	halfOpen     int
 	lastTurnover time.Time // last look for a better connection (turnover.go)
+	lastRotate   time.Time // last look for seed turns that are over (chokes.go)
 	banned       map[netip.Addr]bool
 	bufs         map[int]*pieceBuf             // pieces being assembled
 	submitted    map[int]*pieceBuf             // pieces handed to storage, awaiting the hash result

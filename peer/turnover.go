@@ -140,8 +140,9 @@ func (t *torrent) turnoverDial(now time.Time, ready []netip.AddrPort) {
 	if c == nil {
 		return
 	}
-	t.log.Debug("turnover: dialing a better-placed peer", "dial", pick, "class", class, "closing", victim.addr)
-	t.dropConn(victim, errReplaced)
+	// The victim stays until the dial succeeds: onConnected then finds it
+	// again (or a better one) and closes it, so a failed dial costs nothing.
+	t.log.Debug("turnover: dialing a better-placed peer", "dial", pick, "class", class, "would close", victim.addr)
 	c.class = class
 	c.nextTry = now.Add(dialTimeout + 5*time.Second)
 	t.halfOpen++

@@ -85,10 +85,19 @@ func TestTurnover(t *testing.T) {
 			if tc.incoming {
 				nPeers = []string{l.ListenAddr().String()}
 			}
-			if _, err := n.Add(ctx, mi, AddOptions{Peers: nPeers}); err != nil {
+			nt, err := n.Add(ctx, mi, AddOptions{Peers: nPeers})
+			if err != nil {
 				t.Fatal(err)
 			}
 			if !tc.incoming {
+				// Announce it once it has checked its (empty) data and
+				// accepts connections for the torrent.
+				for deadline := time.Now().Add(10 * time.Second); nt.Stats().State == StateChecking; {
+					if time.Now().After(deadline) {
+						t.Fatal("neighbour still checking after 10 s")
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
 				if err := lt.AddPeers([]string{n.ListenAddr().String()}); err != nil {
 					t.Fatal(err)
 				}

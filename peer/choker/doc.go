@@ -59,6 +59,12 @@
 // slots are lent as in leecher mode. The optimistic slot works as in
 // leecher mode in both policies.
 //
+// Rotate shortens the turns: the engine calls it between rounds, and a peer
+// that has been sent a quantum of bytes (one piece) since it was unchoked
+// gives its slot to the least served waiting peer. In a flash crowd this
+// spreads the seed's pieces over the swarm instead of giving four peers ten
+// seconds each of pieces they will pass to one another anyway.
+//
 // Peers that are not interested are never unchoked by a round.
 //
 // # Between rounds

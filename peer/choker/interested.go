@@ -32,6 +32,6 @@ func (c *Choker) OnInterested(now time.Time, peers []Peer, id PeerID, seeding bo
 		st = &peerState{}
 		c.peers[id] = st
 	}
-	st.unchoke(lent, now)
+	st.unchoke(lent, now, p.Uploaded)
 	return true
 }

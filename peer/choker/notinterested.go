@@ -62,7 +62,7 @@ func (c *Choker) Lend(now time.Time, peers []Peer, seeding bool) []PeerID {
 			st = &peerState{}
 			c.peers[p.ID] = st
 		}
-		st.unchoke(lent, now)
+		st.unchoke(lent, now, p.Uploaded)
 		out = append(out, p.ID)
 	}
 	return out

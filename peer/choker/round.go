@@ -167,7 +167,7 @@ func (c *Choker) assign(t time.Time, cands []*candidate, seeding bool) {
 
 	for _, cd := range cands {
 		if r, ok := roles[cd]; ok {
-			cd.st.unchoke(r, t)
+			cd.st.unchoke(r, t, cd.p.Uploaded)
 		} else {
 			cd.st.role = choked
 		}

@@ -18,6 +18,7 @@ type peerState struct {
 	roleSince time.Time     // when the peer got its current role
 	accounted time.Time     // service time is counted up to here
 	service   time.Duration // accumulated unchoked time
+	sentFrom  int64         // Peer.Uploaded when the current unchoked stretch began
 	credit    time.Duration // weighted wait in the optimistic queue
 	// inRound: the peer was in the peer list of the last round.
 	inRound bool
@@ -27,11 +28,12 @@ type peerState struct {
 }
 
 // unchoke gives st role r at time t, starting a new unchoked stretch if it
-// was choked.
-func (st *peerState) unchoke(r role, t time.Time) {
+// was choked; uploaded is the peer's Peer.Uploaded at t.
+func (st *peerState) unchoke(r role, t time.Time, uploaded int64) {
 	if st.role == choked {
 		st.accounted = t
 		st.credit = 0
+		st.sentFrom = uploaded
 	}
 	if st.role != r {
 		st.roleSince = t

@@ -4,9 +4,12 @@ import "github.com/shoal-p2p/shoal/peer/bitfield"
 
 // pickEndgame is the endgame step of Pick: every missing block is already
 // requested, so hand out blocks outstanding at other peers, those with the
-// fewest outstanding requests first, in the order of the bucket array
-// within a level, never one this peer already has outstanding and never
-// beyond MaxDuplicates requests per block. Received then reports the other
+// fewest outstanding requests first, pieces in the order of the bucket
+// array within a level and the last blocks of a piece first (requested
+// last, they wait longest in the other peer's queue, so a duplicate of one
+// is the most likely to win and the least likely to arrive wasted), never
+// one this peer already has outstanding and never beyond MaxDuplicates
+// requests per block. Received then reports the other
 // requesters so the engine can cancel them.
 func (p *Picker) pickEndgame(peer PeerID, has *bitfield.Bitfield, out []Block, want int) []Block {
 	cands := p.scratch[:0]
@@ -20,7 +23,7 @@ func (p *Picker) pickEndgame(peer PeerID, has *bitfield.Bitfield, out []Block, w
 	for level := 1; level < p.maxDup && want > 0; level++ {
 		for _, pt := range cands {
 			size := p.PieceSize(pt.piece)
-			for b := 0; b < pt.nblocks && want > 0; b++ {
+			for b := pt.nblocks - 1; b >= 0 && want > 0; b-- {
 				if pt.recv[b] || int(pt.nreq[b]) != level || p.requestedBy(pt, b, peer) {
 					continue
 				}

@@ -6,8 +6,8 @@ import (
 )
 
 func TestEndgame(t *testing.T) {
-	// 2 pieces x 2 blocks.
-	p := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1})
+	// 2 pieces x 2 blocks; no endgame depth limit (TestEndgameDepth).
+	p := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1, EndgameDepth: -1})
 	a := p.Pick(1, nil, 3, nil)
 	if len(a) != 3 || p.InEndgame() {
 		t.Fatalf("picked %v, endgame %v", a, p.InEndgame())
@@ -63,32 +63,33 @@ func TestEndgame(t *testing.T) {
 }
 
 func TestEndgameFewestFirstAndHas(t *testing.T) {
-	p := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1, MaxDuplicates: 3})
+	p := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1, MaxDuplicates: 3, EndgameDepth: -1})
 	p.PeerHave(1) // piece 0 rarer
 	a := p.Pick(1, nil, 4, nil)
 	if len(a) != 4 || !p.InEndgame() {
 		t.Fatalf("picked %v endgame %v", a, p.InEndgame())
 	}
-	// Peer 2 takes 2: blocks of the rarer piece 0.
+	// Peer 2 takes 2: blocks of the rarer piece 0, last block first.
 	b := p.Pick(2, nil, 2, nil)
-	if !slices.Equal(b, a[:2]) {
-		t.Fatalf("peer 2 got %v, want %v", b, a[:2])
+	if !slices.Equal(b, []Block{a[1], a[0]}) {
+		t.Fatalf("peer 2 got %v, want %v", b, []Block{a[1], a[0]})
 	}
 	// Peer 3: blocks with one request (piece 1) before those with two.
 	c := p.Pick(3, nil, 3, nil)
-	if !slices.Equal(c, []Block{a[2], a[3], a[0]}) {
+	if !slices.Equal(c, []Block{a[3], a[2], a[1]}) {
 		t.Fatalf("peer 3 got %v", c)
 	}
 	// A peer that has only piece 1 gets nothing of piece 0.
 	d := p.Pick(4, bits(2, 1), 10, nil)
-	if !slices.Equal(d, a[2:]) {
-		t.Fatalf("peer 4 got %v, want %v", d, a[2:])
+	if !slices.Equal(d, []Block{a[3], a[2]}) {
+		t.Fatalf("peer 4 got %v, want %v", d, []Block{a[3], a[2]})
 	}
+	// a[1] is at MaxDuplicates (peers 1, 2, 3); a[0] is not.
 	e := p.Pick(5, bits(2, 0), 10, nil)
-	if !slices.Equal(e, a[1:2]) {
-		t.Fatalf("peer 5 got %v, want %v", e, a[1:2])
+	if !slices.Equal(e, a[0:1]) {
+		t.Fatalf("peer 5 got %v, want %v", e, a[0:1])
 	}
-	r := p.Received(5, a[1])
+	r := p.Received(5, a[0])
 	slices.Sort(r.Cancel)
 	if !slices.Equal(r.Cancel, []PeerID{1, 2}) {
 		t.Fatalf("cancel %v", r.Cancel)
@@ -105,4 +106,43 @@ func TestNoEndgameWithoutDuplicates(t *testing.T) {
 	if got := p.Pick(2, nil, 1, nil); len(got) != 0 {
 		t.Fatalf("duplicate %v with MaxDuplicates 1", got)
 	}
+}
+
+func TestEndgameDepth(t *testing.T) {
+	// 1 piece of 4 blocks, default EndgameDepth (2).
+	p := newPicker(t, Config{NumPieces: 1, PieceLength: 4 * 16384, RandomFirst: -1})
+	a := p.Pick(1, nil, 4, nil)
+	if len(a) != 4 || !p.InEndgame() {
+		t.Fatalf("picked %v endgame %v", a, p.InEndgame())
+	}
+	// Peer 2 is idle: it gets EndgameDepth duplicates, the last blocks.
+	b := p.Pick(2, nil, 10, nil)
+	if !slices.Equal(b, []Block{a[3], a[2]}) {
+		t.Fatalf("idle peer got %v, want %v", b, []Block{a[3], a[2]})
+	}
+	// Busy at the depth: nothing more until one arrives.
+	if c := p.Pick(2, nil, 10, nil); len(c) != 0 {
+		t.Fatalf("peer at endgame depth got %v", c)
+	}
+	if r := p.Received(2, b[0]); !r.Wanted || !slices.Equal(r.Cancel, []PeerID{1}) {
+		t.Fatalf("receipt %+v", r)
+	}
+	if c := p.Pick(2, nil, 10, nil); !slices.Equal(c, a[1:2]) {
+		t.Fatalf("peer 2 after one arrival got %v, want %v", c, a[1:2])
+	}
+	// A peer with 2 requests of its own out gets no duplicates.
+	q := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1})
+	x := q.Pick(1, bits(2, 0), 2, nil)
+	y := q.Pick(2, bits(2, 1), 2, nil)
+	if len(x) != 2 || len(y) != 2 || !q.InEndgame() {
+		t.Fatalf("picked %v %v endgame %v", x, y, q.InEndgame())
+	}
+	if z := q.Pick(2, nil, 10, nil); len(z) != 0 {
+		t.Fatalf("busy peer got duplicates %v", z)
+	}
+	if _, err := New(Config{NumPieces: 1, PieceLength: 1, TotalLength: 1, EndgameDepth: -2, Rand: newRand()}); err == nil {
+		t.Fatal("EndgameDepth -2 accepted")
+	}
+	mustVerify(t, p)
+	mustVerify(t, q)
 }

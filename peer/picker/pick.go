@@ -1,6 +1,7 @@
 package picker
 
 import (
+	"math"
 	"slices"
 
 	"github.com/shoal-p2p/shoal/peer/bitfield"
@@ -11,12 +12,20 @@ import (
 // Policy, in order, among wanted pieces the peer has:
 //
 //  1. unrequested blocks of partial pieces (some block requested or
-//     received), higher priority then rarer first;
-//  2. while HaveCount() < RandomFirst, new pieces in random order (highest
-//     priority level first);
+//     received), higher priority then rarer first — outside the random
+//     phase only those at least as rare as the rarest new piece the peer
+//     has, so that a peer holding pieces nobody else has (in a flash crowd,
+//     the seed) is asked for those, not for the rest of a common piece any
+//     other peer can finish;
+//  2. while HaveCount() < RandomFirst and the peer is not a seed (has !=
+//     nil), new pieces in random order (highest priority level first): a
+//     seed serves any piece as fast as another, and a random one would
+//     only spend the swarm's scarcest upload on a piece others may hold;
 //  3. otherwise new pieces rarest first (higher priority first);
-//  4. in endgame (InEndgame), blocks outstanding at other peers, fewest
-//     requests first, never to the same peer twice and never more than
+//  4. the remaining partial pieces;
+//  5. in endgame (InEndgame), while the peer has fewer than EndgameDepth
+//     requests out, blocks outstanding at other peers, fewest requests
+//     first, never to the same peer twice and never more than
 //     MaxDuplicates at once.
 //
 // One call spans as many pieces as needed to fill max. A peer on parole
@@ -32,21 +41,35 @@ func (p *Picker) Pick(peer PeerID, has *bitfield.Bitfield, max int, out []Block)
 	parole := p.peers[peer].parole
 	start := len(out)
 	want := max
-	out, want = p.pickPartials(peer, parole, has, out, want)
+	// Random first only from peers that do not have everything: a seed
+	// serves any piece as fast as another, so asking it for a random piece
+	// only spends the swarm's scarcest upload on a piece others may hold.
+	random := p.haveCount < p.randomFirst && has != nil
+	limit := math.MaxInt // partials up to this key come before fresh pieces
+	if !random {
+		limit = p.rarestFreshKey(has)
+	}
+	out, want = p.pickPartials(peer, parole, has, math.MinInt, limit, out, want)
 	if want > 0 {
-		if p.haveCount < p.randomFirst {
+		if random {
 			out, want = p.pickRandom(peer, parole, has, out, want)
 		} else {
 			out, want = p.pickRarest(peer, parole, has, out, want)
 		}
 	}
+	if want > 0 && limit != math.MaxInt {
+		out, want = p.pickPartials(peer, parole, has, limit, math.MaxInt, out, want)
+	}
 	if parole && len(out) == start {
 		// No fresh piece for it: finish a partial one rather than stall
 		// (the last pieces may all be partial). Blame is then shared again.
-		out, want = p.pickPartials(peer, false, has, out, want)
+		out, want = p.pickPartials(peer, false, has, math.MinInt, math.MaxInt, out, want)
 	}
 	if want > 0 && !parole && p.InEndgame() {
-		out = p.pickEndgame(peer, has, out, want)
+		// Duplicates keep an idle connection busy, no more (Config.EndgameDepth).
+		if idle := p.endgameDepth - p.peers[peer].outstanding - (len(out) - start); idle > 0 {
+			out = p.pickEndgame(peer, has, out, min(want, idle))
+		}
 	}
 	if n := len(out) - start; n > 0 {
 		p.addOutstanding(peer, n)
@@ -69,11 +92,15 @@ func (p *Picker) sortByRank(pts []*partial) {
 	})
 }
 
-// pickPartials is policy step 1.
-func (p *Picker) pickPartials(peer PeerID, parole bool, has *bitfield.Bitfield, out []Block, want int) ([]Block, int) {
+// pickPartials is policy step 1 for the partial pieces whose bucket key is
+// in (above, upTo].
+func (p *Picker) pickPartials(peer PeerID, parole bool, has *bitfield.Bitfield, above, upTo int, out []Block, want int) ([]Block, int) {
 	cands := p.scratch[:0]
 	for _, pt := range p.active {
 		if pt.unrequested == 0 || !p.wanted(pt.piece) || !peerHas(has, pt.piece) {
+			continue
+		}
+		if k := p.key(pt.piece); k <= above || k > upTo {
 			continue
 		}
 		mine := pt.locked && pt.owner == peer
@@ -131,6 +158,19 @@ func (p *Picker) randomFresh(has *bitfield.Bitfield) int {
 		}
 	}
 	return -1
+}
+
+// rarestFreshKey is the bucket key of the rarest wanted piece without
+// block state that the peer has, or math.MaxInt when there is none.
+func (p *Picker) rarestFreshKey(has *bitfield.Bitfield) int {
+	end := p.wantedEnd()
+	for i := 0; i < end; i++ {
+		piece := int(p.arr[i])
+		if p.parts[piece] == nil && peerHas(has, piece) {
+			return p.key(piece)
+		}
+	}
+	return math.MaxInt
 }
 
 // pickRarest is policy step 3: walk the wanted prefix of the bucket array.

@@ -31,6 +31,7 @@ const (
 	DefaultBlockSize     = 16384
 	DefaultRandomFirst   = 4
 	DefaultMaxDuplicates = 2
+	DefaultEndgameDepth  = 2
 )
 
 // MaxPriority is the highest piece priority; 0 means skip, 1 is the default.
@@ -54,7 +55,13 @@ type Config struct {
 	// MaxDuplicates: in endgame a block is outstanding at at most this many
 	// peers at once. Default 2 when 0; 1 disables duplicates. At most 255.
 	MaxDuplicates int
-	Rand          *rand.Rand // required
+	// EndgameDepth: in endgame a peer is handed duplicates only while it
+	// has fewer than this many requests outstanding, so duplicates keep
+	// idle connections busy instead of racing busy ones (each duplicate
+	// that loses arrives as wasted bytes when its cancel is late). Default
+	// DefaultEndgameDepth when 0; -1 means no limit.
+	EndgameDepth int
+	Rand         *rand.Rand // required
 }
 
 // Receipt tells the engine what an arrived block means.
@@ -75,13 +82,14 @@ type Receipt struct {
 // Picker holds availability, what we have and want, and every outstanding
 // request of one torrent.
 type Picker struct {
-	n           int
-	pieceLen    int
-	lastLen     int
-	blockSize   int
-	randomFirst int
-	maxDup      int
-	rng         *rand.Rand
+	n            int
+	pieceLen     int
+	lastLen      int
+	blockSize    int
+	randomFirst  int
+	maxDup       int
+	endgameDepth int
+	rng          *rand.Rand
 
 	avail []int32 // holders per piece, seeds not included
 	prio  []int8
@@ -147,6 +155,14 @@ func New(cfg Config) (*Picker, error) {
 	if cfg.MaxDuplicates < 1 || cfg.MaxDuplicates > 255 {
 		return nil, fmt.Errorf("picker: Config.MaxDuplicates = %d, want 1..255", cfg.MaxDuplicates)
 	}
+	switch {
+	case cfg.EndgameDepth == 0:
+		cfg.EndgameDepth = DefaultEndgameDepth
+	case cfg.EndgameDepth == -1:
+		cfg.EndgameDepth = math.MaxInt
+	case cfg.EndgameDepth < -1:
+		return nil, fmt.Errorf("picker: Config.EndgameDepth = %d, want >= -1", cfg.EndgameDepth)
+	}
 	if cfg.Rand == nil {
 		return nil, errors.New("picker: Config.Rand = nil, want a *rand.Rand")
 	}
@@ -158,6 +174,7 @@ func New(cfg Config) (*Picker, error) {
 		blockSize:     cfg.BlockSize,
 		randomFirst:   cfg.RandomFirst,
 		maxDup:        cfg.MaxDuplicates,
+		endgameDepth:  cfg.EndgameDepth,
 		rng:           cfg.Rand,
 		avail:         make([]int32, n),
 		prio:          make([]int8, n),

@@ -1,6 +1,7 @@
 package picker
 
 import (
+	"github.com/shoal-p2p/shoal/peer/bitfield"
 	"slices"
 	"strings"
 	"testing"
@@ -112,33 +113,72 @@ func TestOnlyPiecesThePeerHas(t *testing.T) {
 }
 
 func TestPartialPiecesFirst(t *testing.T) {
-	// 4 pieces of 4 blocks. Piece 3 is rarest, then 2 (avail 2), 1, 0.
+	// 4 pieces of 4 blocks. Piece 3 is rarest (avail 1), then 2, 1, 0.
 	p := newPicker(t, Config{NumPieces: 4, PieceLength: 4 * 16384, RandomFirst: -1})
 	for i, a := range []int{4, 3, 2, 1} {
 		for range a {
 			p.PeerHave(i)
 		}
 	}
-	// Peer 1 has only piece 0 and starts it.
-	a := p.Pick(1, bits(4, 0), 2, nil)
-	if !slices.Equal(pieces(a), []int{0, 0}) {
+	// Peer 1 has only piece 3 and starts it.
+	a := p.Pick(1, bits(4, 3), 2, nil)
+	if !slices.Equal(pieces(a), []int{3, 3}) {
 		t.Fatalf("peer 1 got %v", a)
 	}
-	// Peer 2 has everything: piece 0 is partial, so its last two blocks
-	// come before the rarer fresh pieces 3 and 2.
+	// Peer 2 has everything: piece 3 is partial and the rarest, so its
+	// last two blocks come first, then the fresh pieces rarest first.
 	b := p.Pick(2, nil, 7, nil)
-	if !slices.Equal(pieces(b), []int{0, 0, 3, 3, 3, 3, 2}) {
+	if !slices.Equal(pieces(b), []int{3, 3, 2, 2, 2, 2, 1}) {
 		t.Fatalf("peer 2 got %v", pieces(b))
 	}
 	if b[0].Begin != 2*16384 || b[1].Begin != 3*16384 {
 		t.Fatalf("partial blocks %v", b[:2])
 	}
-	// Two partials with free blocks (2 at avail 2, and a cancelled block of
-	// 0 at avail 4): the rarer one first.
+	// Two partials with free blocks (1 at avail 3, and a cancelled block of
+	// 3 at avail 1): the rarer one first.
 	p.Cancelled(1, a[0])
 	c := p.Pick(3, nil, 4, nil)
-	if !slices.Equal(pieces(c), []int{2, 2, 2, 0}) {
+	if !slices.Equal(pieces(c), []int{3, 1, 1, 1}) {
 		t.Fatalf("peer 3 got %v", pieces(c))
+	}
+	mustVerify(t, p)
+}
+
+func TestCommonPartialWaitsForRarerPieces(t *testing.T) {
+	// 4 pieces of 4 blocks. Piece 3 is rarest (avail 1), then 2, 1, 0.
+	p := newPicker(t, Config{NumPieces: 4, PieceLength: 4 * 16384, RandomFirst: -1})
+	for i, a := range []int{4, 3, 2, 1} {
+		for range a {
+			p.PeerHave(i)
+		}
+	}
+	// Peer 1 has only the most common piece 0 and starts it.
+	if a := p.Pick(1, bits(4, 0), 2, nil); !slices.Equal(pieces(a), []int{0, 0}) {
+		t.Fatalf("peer 1 got %v", a)
+	}
+	// Peer 2 (a seed) is asked for every rarer piece before the rest of
+	// the common partial piece 0, which peer 1 can finish.
+	b := p.Pick(2, nil, 14, nil)
+	want := []int{3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0}
+	if !slices.Equal(pieces(b), want) {
+		t.Fatalf("peer 2 got %v, want %v", pieces(b), want)
+	}
+	mustVerify(t, p)
+}
+
+func TestRandomFirstNotFromSeeds(t *testing.T) {
+	// Piece i has availability i+1: a seed (has == nil) is asked for the
+	// rarest pieces even while we have none.
+	const n = 64
+	p := newPicker(t, Config{NumPieces: n, PieceLength: 16384})
+	for i := range n {
+		for range i + 1 {
+			p.PeerHave(i)
+		}
+	}
+	got := pieces(p.Pick(1, nil, 4, nil))
+	if !slices.Equal(got, []int{0, 1, 2, 3}) {
+		t.Fatalf("seed asked for %v, want the rarest [0 1 2 3]", got)
 	}
 	mustVerify(t, p)
 }
@@ -153,9 +193,13 @@ func TestRandomFirst(t *testing.T) {
 			p.PeerHave(i)
 		}
 	}
+	all := bitfield.New(n) // a leecher that happens to hold every piece
+	for i := range n {
+		all.Set(i)
+	}
 	var got []int
 	for p.HaveCount() < DefaultRandomFirst {
-		bs := p.Pick(1, nil, 1, nil)
+		bs := p.Pick(1, &all, 1, nil)
 		if len(bs) != 1 {
 			t.Fatalf("random phase picked %v", bs)
 		}
@@ -182,11 +226,11 @@ func TestRandomFirstHonoursPriority(t *testing.T) {
 	p := newPicker(t, Config{NumPieces: 32, PieceLength: 16384})
 	p.SetPiecePriority(17, 5)
 	p.SetPiecePriority(3, 0)
-	if got := p.Pick(1, nil, 1, nil); got[0].Piece != 17 {
+	if got := p.Pick(1, bits(32, allPieces(32)...), 1, nil); got[0].Piece != 17 {
 		t.Fatalf("random phase picked %v before the priority-5 piece", got)
 	}
 	for range 31 {
-		for _, b := range p.Pick(1, nil, 1, nil) {
+		for _, b := range p.Pick(1, bits(32, allPieces(32)...), 1, nil) {
 			if b.Piece == 3 {
 				t.Fatal("skipped piece picked")
 			}
@@ -465,4 +509,13 @@ func TestPickable(t *testing.T) {
 	if p.Pickable(piece, 2) {
 		t.Fatal("had piece pickable")
 	}
+}
+
+// allPieces lists 0..n-1.
+func allPieces(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }

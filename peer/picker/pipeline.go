@@ -180,9 +180,14 @@ func (q *Pipeline) RequestTimeout() time.Duration {
 // nothing for SnubTime while we waited (since its last block, or since the
 // first request after it).
 func (q *Pipeline) Snubbed(now time.Time, outstanding int) bool {
-	if outstanding <= 0 {
-		return false
-	}
+	return outstanding > 0 && q.Waiting(now) >= SnubTime
+}
+
+// Waiting is how long the peer has sent nothing while we waited: since its
+// last block, or since the first request after it (or since NewPipeline).
+// A peer that keeps delivering is never waited on for long, however deep
+// its queue of our requests.
+func (q *Pipeline) Waiting(now time.Time) time.Duration {
 	ref := q.lastBlock
 	if q.waitFrom.After(ref) {
 		ref = q.waitFrom
@@ -190,5 +195,5 @@ func (q *Pipeline) Snubbed(now time.Time, outstanding int) bool {
 	if ref.IsZero() {
 		ref = q.start
 	}
-	return now.Sub(ref) >= SnubTime
+	return now.Sub(ref)
 }

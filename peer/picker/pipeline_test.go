@@ -151,3 +151,24 @@ func TestPipelineSnubbed(t *testing.T) {
 		t.Fatal("snubbed with nothing outstanding")
 	}
 }
+
+func TestWaitingCountsFromLastProgress(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	q := NewPipeline(t0)
+	if w := q.Waiting(t0.Add(time.Second)); w != time.Second {
+		t.Fatalf("waiting before anything %v", w)
+	}
+	q.OnRequestSent(t0.Add(2 * time.Second))
+	if w := q.Waiting(t0.Add(5 * time.Second)); w != 3*time.Second {
+		t.Fatalf("waiting since the first request %v", w)
+	}
+	// A block resets the wait even though requests stay queued.
+	q.OnBlock(t0.Add(5*time.Second), 16384, 3*time.Second)
+	q.OnRequestSent(t0.Add(5 * time.Second))
+	if w := q.Waiting(t0.Add(6 * time.Second)); w != time.Second {
+		t.Fatalf("waiting after a block %v", w)
+	}
+	if q.Snubbed(t0.Add(6*time.Second), 10) || !q.Snubbed(t0.Add(5*time.Second+SnubTime), 10) {
+		t.Fatal("snub not SnubTime after the last block")
+	}
+}

@@ -1,0 +1,74 @@
+package choker
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Rotate shortens the round-robin turns of a seed. A seed's slots are its
+// whole contribution to a swarm, and a peer that keeps one for a 10-second
+// round takes dozens of pieces from it — in a flash crowd mostly pieces
+// the other peers hold too, while pieces nobody else has wait for the next
+// round. So while seeding, a peer that has been sent at least quantum bytes
+// since it was unchoked gives its slot to an interested peer waiting for
+// one, least served first (the new holder's turn is a lent slot counted
+// from now). Peers that have had their quantum are choked in the order of
+// the bytes they got, most first, as long as someone is waiting.
+//
+// It returns the peers to choke and, in the same order, the peers to
+// unchoke in their place; the caller sends CHOKE and UNCHOKE. In leecher
+// mode, or with quantum ≤ 0, it changes nothing.
+func (c *Choker) Rotate(now time.Time, peers []Peer, quantum int64, seeding bool) (choke, unchoke []PeerID) {
+	if !seeding || quantum <= 0 {
+		return nil, nil
+	}
+	type turn struct {
+		p    Peer
+		sent int64
+	}
+	var done []turn
+	var waiting []Peer
+	for _, p := range peers {
+		st := c.peers[p.ID]
+		switch {
+		case st != nil && st.role != choked:
+			if sent := p.Uploaded - st.sentFrom; sent >= quantum {
+				done = append(done, turn{p, sent})
+			}
+		case p.Interested:
+			waiting = append(waiting, p)
+		}
+	}
+	if len(done) == 0 || len(waiting) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(done, func(a, b turn) int { return cmp.Or(-cmp.Compare(a.sent, b.sent), cmp.Compare(a.p.ID, b.p.ID)) })
+	service := func(id PeerID) time.Duration {
+		if st := c.peers[id]; st != nil {
+			return st.service
+		}
+		return 0
+	}
+	slices.SortFunc(waiting, func(a, b Peer) int {
+		return cmp.Or(cmp.Compare(service(a.ID), service(b.ID)), cmp.Compare(a.ID, b.ID))
+	})
+	for i := range min(len(done), len(waiting)) {
+		old := c.peers[done[i].p.ID]
+		if now.After(old.accounted) {
+			old.service += now.Sub(old.accounted)
+		}
+		old.accounted = now
+		old.role = choked
+		w := waiting[i]
+		st := c.peers[w.ID]
+		if st == nil {
+			st = &peerState{}
+			c.peers[w.ID] = st
+		}
+		st.unchoke(lent, now, w.Uploaded)
+		choke = append(choke, done[i].p.ID)
+		unchoke = append(unchoke, w.ID)
+	}
+	return choke, unchoke
+}

@@ -1,0 +1,106 @@
+package peer
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	pp "github.com/anacrolix/torrent/peer_protocol"
+
+	"github.com/shoal-p2p/shoal/peer/wire"
+)
+
+// A capped seed passes its slots on after each piece-sized turn
+// (choker.Rotate): in the time a 10-second round would have served four
+// peers, every waiting peer has had a turn.
+func TestSeedTurnsRotate(t *testing.T) {
+	seedDir := t.TempDir()
+	mi := makeTorrent(t, seedDir, "r.bin", 8<<20, 256<<10)
+	seed := newTestClient(t, 60, func(c *Config) { c.DataDir = seedDir; c.UploadRate = 2 << 20 })
+	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, st, 30*time.Second)
+	const leechers = 8
+	for i := range leechers {
+		c := newTestClient(t, 61+i, func(c *Config) { c.DisablePEX = true })
+		if _, err := c.Add(context.Background(), mi, AddOptions{Peers: []string{seed.ListenAddr().String()}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	served := func() (n int, total int64) {
+		s := st.Stats()
+		for _, p := range s.Peers {
+			if p.Uploaded > 0 {
+				n++
+			}
+		}
+		return n, s.Uploaded
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, total := served()
+		// 3 MiB at 2 MiB/s is 1.5 s, well inside the first 10-second round.
+		if total >= 3<<20 {
+			if n < leechers-1 {
+				t.Fatalf("seed sent %d KiB to only %d of %d peers: turns do not rotate", total>>10, n, leechers)
+			}
+			t.Logf("seed sent %d KiB to %d of %d peers", total>>10, n, leechers)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seed sent only %d KiB in 30 s (%d peers)", total>>10, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A seed sends no BEP 6 allowed-fast set; a downloading peer does.
+func TestAllowedFastOnlyFromLeechers(t *testing.T) {
+	seedDir := t.TempDir()
+	mi := makeTorrent(t, seedDir, "f.bin", 4<<20, 64<<10)
+	seed := newTestClient(t, 70, func(c *Config) { c.DataDir = seedDir })
+	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, st, 30*time.Second)
+	leech := newTestClient(t, 71, nil)
+	if _, err := leech.Add(context.Background(), mi, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(addr string) int {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		wc, err := wire.Initiate(ctx, nc, st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'X', 'X'}, Extensions: pp.NewPeerExtensionBytes(pp.ExtensionBitFast)})
+		if err != nil {
+			t.Fatalf("handshake with %s: %v", addr, err)
+		}
+		// The hello (bitfield or have-all/none, allowed-fast) comes at once.
+		_ = wc.SetReadDeadline(time.Now().Add(time.Second))
+		r := wire.NewReader(wc, 1<<20)
+		n := 0
+		for {
+			var m wire.Message
+			if err := r.ReadMessage(&m); err != nil {
+				return n
+			}
+			if m.Type == pp.AllowedFast && !m.Keepalive {
+				n++
+			}
+		}
+	}
+	if n := count(seed.ListenAddr().String()); n != 0 {
+		t.Errorf("seed sent %d allowed-fast pieces, want none", n)
+	}
+	if n := count(leech.ListenAddr().String()); n != 10 {
+		t.Errorf("downloading peer sent %d allowed-fast pieces, want 10", n)
+	}
+}
