@@ -27,11 +27,6 @@ func (c *Choker) OnInterested(now time.Time, peers []Peer, id PeerID, seeding bo
 	if c.unchokedCount(peers, id) >= c.cfg.RegularSlots+c.cfg.OptimisticSlots {
 		return false
 	}
-	st := c.peers[id]
-	if st == nil {
-		st = &peerState{}
-		c.peers[id] = st
-	}
-	st.unchoke(lent, now, p.Uploaded)
+	c.lend(p, now)
 	return true
 }

@@ -17,11 +17,7 @@ func (c *Choker) OnNotInterested(now time.Time, id PeerID) bool {
 	if st == nil || st.role == choked {
 		return false
 	}
-	if now.After(st.accounted) {
-		st.service += now.Sub(st.accounted)
-	}
-	st.accounted = now
-	st.role = choked
+	st.choke(now)
 	return true
 }
 
@@ -46,6 +42,17 @@ func (c *Choker) Lend(now time.Time, peers []Peer, seeding bool) []PeerID {
 			waiting = append(waiting, p)
 		}
 	}
+	c.leastServedFirst(waiting)
+	var out []PeerID
+	for _, p := range waiting[:min(len(waiting), free)] {
+		c.lend(p, now)
+		out = append(out, p.ID)
+	}
+	return out
+}
+
+// leastServedFirst orders waiting peers by service time, then ID.
+func (c *Choker) leastServedFirst(waiting []Peer) {
 	service := func(id PeerID) time.Duration {
 		if st := c.peers[id]; st != nil {
 			return st.service
@@ -55,15 +62,14 @@ func (c *Choker) Lend(now time.Time, peers []Peer, seeding bool) []PeerID {
 	slices.SortFunc(waiting, func(a, b Peer) int {
 		return cmp.Or(cmp.Compare(service(a.ID), service(b.ID)), cmp.Compare(a.ID, b.ID))
 	})
-	var out []PeerID
-	for _, p := range waiting[:min(len(waiting), free)] {
-		st := c.peers[p.ID]
-		if st == nil {
-			st = &peerState{}
-			c.peers[p.ID] = st
-		}
-		st.unchoke(lent, now, p.Uploaded)
-		out = append(out, p.ID)
+}
+
+// lend unchokes p in a lent regular slot counted from now.
+func (c *Choker) lend(p Peer, now time.Time) {
+	st := c.peers[p.ID]
+	if st == nil {
+		st = &peerState{}
+		c.peers[p.ID] = st
 	}
-	return out
+	st.unchoke(lent, now, p.Uploaded)
 }

@@ -44,31 +44,12 @@ func (c *Choker) Rotate(now time.Time, peers []Peer, quantum int64, seeding bool
 		return nil, nil
 	}
 	slices.SortFunc(done, func(a, b turn) int { return cmp.Or(-cmp.Compare(a.sent, b.sent), cmp.Compare(a.p.ID, b.p.ID)) })
-	service := func(id PeerID) time.Duration {
-		if st := c.peers[id]; st != nil {
-			return st.service
-		}
-		return 0
-	}
-	slices.SortFunc(waiting, func(a, b Peer) int {
-		return cmp.Or(cmp.Compare(service(a.ID), service(b.ID)), cmp.Compare(a.ID, b.ID))
-	})
+	c.leastServedFirst(waiting)
 	for i := range min(len(done), len(waiting)) {
-		old := c.peers[done[i].p.ID]
-		if now.After(old.accounted) {
-			old.service += now.Sub(old.accounted)
-		}
-		old.accounted = now
-		old.role = choked
-		w := waiting[i]
-		st := c.peers[w.ID]
-		if st == nil {
-			st = &peerState{}
-			c.peers[w.ID] = st
-		}
-		st.unchoke(lent, now, w.Uploaded)
+		c.peers[done[i].p.ID].choke(now)
+		c.lend(waiting[i], now)
 		choke = append(choke, done[i].p.ID)
-		unchoke = append(unchoke, w.ID)
+		unchoke = append(unchoke, waiting[i].ID)
 	}
 	return choke, unchoke
 }

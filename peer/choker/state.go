@@ -41,6 +41,15 @@ func (st *peerState) unchoke(r role, t time.Time, uploaded int64) {
 	st.role = r
 }
 
+// choke ends st's unchoked stretch at now, counting its service time.
+func (st *peerState) choke(now time.Time) {
+	if now.After(st.accounted) {
+		st.service += now.Sub(st.accounted)
+	}
+	st.accounted = now
+	st.role = choked
+}
+
 // holds reports whether st has held role r for less than d at t.
 func (st *peerState) holds(r role, t time.Time, d time.Duration) bool {
 	return st.role == r && t.Sub(st.roleSince) < d

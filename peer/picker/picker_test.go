@@ -170,12 +170,7 @@ func TestRandomFirstNotFromSeeds(t *testing.T) {
 	// Piece i has availability i+1: a seed (has == nil) is asked for the
 	// rarest pieces even while we have none.
 	const n = 64
-	p := newPicker(t, Config{NumPieces: n, PieceLength: 16384})
-	for i := range n {
-		for range i + 1 {
-			p.PeerHave(i)
-		}
-	}
+	p := rampedPicker(t, n)
 	got := pieces(p.Pick(1, nil, 4, nil))
 	if !slices.Equal(got, []int{0, 1, 2, 3}) {
 		t.Fatalf("seed asked for %v, want the rarest [0 1 2 3]", got)
@@ -187,12 +182,7 @@ func TestRandomFirst(t *testing.T) {
 	// 64 single-block pieces; piece i has availability i+1, so rarest first
 	// would pick 0, 1, 2, 3 in order.
 	const n = 64
-	p := newPicker(t, Config{NumPieces: n, PieceLength: 16384})
-	for i := range n {
-		for range i + 1 {
-			p.PeerHave(i)
-		}
-	}
+	p := rampedPicker(t, n)
 	all := bitfield.New(n) // a leecher that happens to hold every piece
 	for i := range n {
 		all.Set(i)
@@ -518,4 +508,16 @@ func allPieces(n int) []int {
 		out[i] = i
 	}
 	return out
+}
+
+// rampedPicker has n single-block pieces, piece i with availability i+1,
+// random-first on (the default).
+func rampedPicker(t *testing.T, n int) *Picker {
+	p := newPicker(t, Config{NumPieces: n, PieceLength: 16384})
+	for i := range n {
+		for range i + 1 {
+			p.PeerHave(i)
+		}
+	}
+	return p
 }
