@@ -77,9 +77,9 @@ func (c *connIDs) keyFor(w int64) *macKey {
 	return newMacKey(k)
 }
 
-// current returns the keys for now, rotating when a window has passed.
-func (c *connIDs) current() *keyring {
-	w := c.windowAt(c.now())
+// at returns the keys for time t, rotating when a window has passed.
+func (c *connIDs) at(t time.Time) *keyring {
+	w := c.windowAt(t)
 	r := c.ring.Load()
 	if r.window == w {
 		return r
@@ -100,11 +100,11 @@ func (c *connIDs) current() *keyring {
 	return next
 }
 
-// issue returns a connection ID for ip.
-func (c *connIDs) issue(ip netip.Addr) uint64 { return c.current().cur.id(ip) }
+// issue returns a connection ID for ip at time t.
+func (c *connIDs) issue(ip netip.Addr, t time.Time) uint64 { return c.at(t).cur.id(ip) }
 
-// valid reports whether id was issued to ip in this window or the last.
-func (c *connIDs) valid(ip netip.Addr, id uint64) bool {
-	r := c.current()
+// valid reports whether id was issued to ip in t's window or the last.
+func (c *connIDs) valid(ip netip.Addr, id uint64, t time.Time) bool {
+	r := c.at(t)
 	return r.cur.id(ip) == id || r.old.id(ip) == id
 }
