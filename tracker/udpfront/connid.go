@@ -5,41 +5,25 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// macKey is one window's key with a pool of HMAC states.
+// macKey is one window's key: connection IDs are SipHash-2-4 of the
+// client's IP (as 16 bytes) under it.
 type macKey struct {
-	pool sync.Pool
-}
-
-// macState is an HMAC state with room for its input and output, so that
-// an ID costs no allocation.
-type macState struct {
-	h   hash.Hash
-	in  [16]byte
-	sum [sha256.Size]byte
+	k0, k1 uint64
 }
 
 func newMacKey(k []byte) *macKey {
-	m := &macKey{}
-	m.pool.New = func() any { return &macState{h: hmac.New(sha256.New, k)} }
-	return m
+	return &macKey{k0: binary.LittleEndian.Uint64(k[:8]), k1: binary.LittleEndian.Uint64(k[8:16])}
 }
 
 func (m *macKey) id(ip netip.Addr) uint64 {
-	st := m.pool.Get().(*macState)
-	st.h.Reset()
-	st.in = ip.Unmap().As16()
-	st.h.Write(st.in[:])
-	out := st.h.Sum(st.sum[:0])
-	id := binary.BigEndian.Uint64(out[:8])
-	m.pool.Put(st)
-	return id
+	in := ip.Unmap().As16()
+	return sipHash(m.k0, m.k1, in[:])
 }
 
 type keyring struct {
