@@ -61,17 +61,22 @@ func (c *connIDs) keyFor(w int64) *macKey {
 	return newMacKey(k)
 }
 
-// at returns the keys for time t, rotating when a window has passed.
+// at returns the keys for time t, rotating when a window has passed. A
+// time one window behind the keys is taken as theirs: workers read the
+// clock once per batch, so one may still hold a time from before another
+// rotated, and going back would replace the keys (random ones, without a
+// Secret) and void every ID issued since. Only a clock set back further
+// moves the keys back.
 func (c *connIDs) at(t time.Time) *keyring {
 	w := c.windowAt(t)
 	r := c.ring.Load()
-	if r.window == w {
+	if r.window == w || r.window == w+1 {
 		return r
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r = c.ring.Load()
-	if r.window == w {
+	if r.window == w || r.window == w+1 {
 		return r
 	}
 	next := &keyring{window: w, cur: c.keyFor(w)}
