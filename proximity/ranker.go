@@ -86,15 +86,35 @@ func (r *Ranker) Add(ap netip.AddrPort, rtt time.Duration, ref int32) {
 	default:
 		return
 	}
-	at := len(r.cs)
-	if at >= maxCandidates {
-		return
-	}
 	var asn ASN
 	if r.tab != nil {
 		asn = r.tab.lookupKey(k, is4)
 	} else if r.loc != nil {
 		asn = r.loc.ASN(ip)
+	}
+	r.add(k, is4, ap.Port(), asn, rtt, ref)
+}
+
+// AddIPv4 is Add for an IPv4 candidate given as its four bytes, with no
+// RTT: what a tracker's compact peer arrays hold, offered without building
+// a netip.Addr per candidate.
+func (r *Ranker) AddIPv4(ip [4]byte, port uint16, ref int32) {
+	k := u128{lo: uint64(binary.BigEndian.Uint32(ip[:]))}
+	var asn ASN
+	if r.tab != nil {
+		asn = r.tab.lookup4(uint32(k.lo))
+	} else if r.loc != nil {
+		asn = r.loc.ASN(netip.AddrFrom4(ip))
+	}
+	r.add(k, true, port, asn, 0, ref)
+}
+
+// add records a candidate at k (an address as a number, see key) owned by
+// asn (0: unknown).
+func (r *Ranker) add(k u128, is4 bool, port uint16, asn ASN, rtt time.Duration, ref int32) {
+	at := len(r.cs)
+	if at >= maxCandidates {
+		return
 	}
 	// The score as Distance.score computes it, built in place.
 	var score uint64
@@ -122,7 +142,12 @@ func (r *Ranker) Add(ap netip.AddrPort, rtt time.Duration, ref int32) {
 		r.cs = slices.Grow(r.cs, 1)
 	}
 	r.cs = r.cs[:at+1]
-	r.cs[at] = rankCand{idx: ref, asn: asn, score: score, k: k, port: ap.Port(), is4: is4, remote: remote}
+	// Field by field: a composite literal is built on the stack and copied
+	// with wide loads that cannot forward from its narrow stores, a stall
+	// per candidate.
+	c := &r.cs[at]
+	c.idx, c.asn, c.score, c.k = ref, asn, score, k
+	c.port, c.is4, c.remote, c.taken = port, is4, remote, false
 }
 
 // Pick ends the round: the refs of up to n of the candidates in Rank's

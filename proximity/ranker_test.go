@@ -104,3 +104,36 @@ func TestRankTiesUniform(t *testing.T) {
 		t.Errorf("first position not uniform: chi² = %.1f, counts %v", x, first)
 	}
 }
+
+// TestRankerAddIPv4LikeAdd: offering IPv4 candidates as bytes gives the
+// same picks as offering them as addresses (same seed), with a table, with
+// another Locator and with none, proximity on and off.
+func TestRankerAddIPv4LikeAdd(t *testing.T) {
+	cands := candGrid([]int{1, 2, 3, 7}, 5, 6)
+	locs := []Locator{nil, LoopbackTable(16), locatorFunc(func(a netip.Addr) ASN { return ASN(64496 + int(a.As4()[1])%3) })}
+	for li, loc := range locs {
+		for _, off := range []bool{false, true} {
+			var a, b Ranker
+			for seed := range uint64(20) {
+				cfg := RankConfig{Off: off, MaxPerASN: 30}
+				cfg.Rand = rand.New(rand.NewPCG(seed, 1))
+				a.Reset(loc, addr("127.2.0.1"), cfg)
+				cfg.Rand = rand.New(rand.NewPCG(seed, 1))
+				b.Reset(loc, addr("127.2.0.1"), cfg)
+				for i, c := range cands {
+					a.Add(c, 0, int32(i))
+					b.AddIPv4(c.Addr().As4(), c.Port(), int32(i))
+				}
+				want, got := slices.Clone(a.Pick(40)), b.Pick(40)
+				if len(want) != 40 || !slices.Equal(got, want) {
+					t.Fatalf("locator %d, off %v, seed %d: AddIPv4 picks %v, Add picks %v", li, off, seed, got, want)
+				}
+			}
+		}
+	}
+}
+
+// locatorFunc is a Locator that is not a *Table.
+type locatorFunc func(netip.Addr) ASN
+
+func (f locatorFunc) ASN(a netip.Addr) ASN { return f(a) }

@@ -26,6 +26,8 @@ type picker struct {
 	view []store.Peer
 }
 
+var _ store.Picker4 = (*picker)(nil)
+
 var pickers = sync.Pool{New: func() any {
 	return &picker{rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 }}
@@ -43,6 +45,14 @@ func (p *picker) Add(a netip.AddrPort, ref int32) {
 		return // never the requester, even under another peer id
 	}
 	p.r.Add(a, 0, ref)
+}
+
+// AddIPv4 implements store.Picker4.
+func (p *picker) AddIPv4(ip [4]byte, port uint16, ref int32) {
+	if port == p.self.Port() && p.self.Addr().Is4() && ip == p.self.Addr().As4() {
+		return // never the requester, even under another peer id
+	}
+	p.r.AddIPv4(ip, port, ref)
 }
 
 // Pick implements store.Picker.

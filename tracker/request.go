@@ -40,6 +40,11 @@ type AnnounceRequest struct {
 	// PeerBuf, when not nil, is where the response's peers go (appended
 	// from PeerBuf[:0]), so that a frontend can reuse one slice.
 	PeerBuf []Peer
+	// Received is when the frontend received the request, the start of
+	// the latency the metrics record (zero: when Announce is called). A
+	// frontend that reads requests in batches reads the clock once per
+	// batch.
+	Received time.Time
 }
 
 // AnnounceResponse is the core's answer; frontends encode it.

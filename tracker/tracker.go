@@ -45,7 +45,10 @@ func (t *Tracker) Allow(proto string, ip netip.Addr) bool {
 // Announce records the announce and returns the peer list for the client.
 // Errors are *Error values meant for the client, or ErrInternal.
 func (t *Tracker) Announce(ctx context.Context, req AnnounceRequest) (resp AnnounceResponse, err error) {
-	start := time.Now()
+	start := req.Received
+	if start.IsZero() {
+		start = time.Now()
+	}
 	defer func() { t.cfg.Metrics.observe(req.Proto, "announce", err, time.Since(start)) }()
 	if !req.Addr.Addr().IsValid() || req.Addr.Addr().IsUnspecified() {
 		return resp, ErrMalformed

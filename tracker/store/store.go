@@ -84,6 +84,15 @@ type Picker interface {
 	Pick() []int32
 }
 
+// Picker4 is a Picker that also takes IPv4 candidates as bytes, so that a
+// store holding compact addresses need not build a netip.AddrPort for each
+// one. A store may offer a candidate either way; AddIPv4(ip, port, ref)
+// must mean Add(netip.AddrPortFrom(netip.AddrFrom4(ip), port), ref).
+type Picker4 interface {
+	Picker
+	AddIPv4(ip [4]byte, port uint16, ref int32)
+}
+
 // Counts are a swarm's scrape numbers.
 type Counts struct {
 	Seeders   int

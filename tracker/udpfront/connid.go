@@ -5,41 +5,25 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// macKey is one window's key with a pool of HMAC states.
+// macKey is one window's key: connection IDs are SipHash-2-4 of the
+// client's IP (as 16 bytes) under it.
 type macKey struct {
-	pool sync.Pool
-}
-
-// macState is an HMAC state with room for its input and output, so that
-// an ID costs no allocation.
-type macState struct {
-	h   hash.Hash
-	in  [16]byte
-	sum [sha256.Size]byte
+	k0, k1 uint64
 }
 
 func newMacKey(k []byte) *macKey {
-	m := &macKey{}
-	m.pool.New = func() any { return &macState{h: hmac.New(sha256.New, k)} }
-	return m
+	return &macKey{k0: binary.LittleEndian.Uint64(k[:8]), k1: binary.LittleEndian.Uint64(k[8:16])}
 }
 
 func (m *macKey) id(ip netip.Addr) uint64 {
-	st := m.pool.Get().(*macState)
-	st.h.Reset()
-	st.in = ip.Unmap().As16()
-	st.h.Write(st.in[:])
-	out := st.h.Sum(st.sum[:0])
-	id := binary.BigEndian.Uint64(out[:8])
-	m.pool.Put(st)
-	return id
+	in := ip.Unmap().As16()
+	return sipHash(m.k0, m.k1, in[:])
 }
 
 type keyring struct {
@@ -77,17 +61,22 @@ func (c *connIDs) keyFor(w int64) *macKey {
 	return newMacKey(k)
 }
 
-// current returns the keys for now, rotating when a window has passed.
-func (c *connIDs) current() *keyring {
-	w := c.windowAt(c.now())
+// at returns the keys for time t, rotating when a window has passed. A
+// time one window behind the keys is taken as theirs: workers read the
+// clock once per batch, so one may still hold a time from before another
+// rotated, and going back would replace the keys (random ones, without a
+// Secret) and void every ID issued since. Only a clock set back further
+// moves the keys back.
+func (c *connIDs) at(t time.Time) *keyring {
+	w := c.windowAt(t)
 	r := c.ring.Load()
-	if r.window == w {
+	if r.window == w || r.window == w+1 {
 		return r
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r = c.ring.Load()
-	if r.window == w {
+	if r.window == w || r.window == w+1 {
 		return r
 	}
 	next := &keyring{window: w, cur: c.keyFor(w)}
@@ -100,11 +89,11 @@ func (c *connIDs) current() *keyring {
 	return next
 }
 
-// issue returns a connection ID for ip.
-func (c *connIDs) issue(ip netip.Addr) uint64 { return c.current().cur.id(ip) }
+// issue returns a connection ID for ip at time t.
+func (c *connIDs) issue(ip netip.Addr, t time.Time) uint64 { return c.at(t).cur.id(ip) }
 
-// valid reports whether id was issued to ip in this window or the last.
-func (c *connIDs) valid(ip netip.Addr, id uint64) bool {
-	r := c.current()
+// valid reports whether id was issued to ip in t's window or the last.
+func (c *connIDs) valid(ip netip.Addr, id uint64, t time.Time) bool {
+	r := c.at(t)
 	return r.cur.id(ip) == id || r.old.id(ip) == id
 }

@@ -5,12 +5,12 @@
 // reads up to BatchSize datagrams per recvmmsg and sends the answers with
 // one sendmmsg.
 //
-// Connection IDs are stateless: the first 8 bytes of an HMAC-SHA256 of the
-// client's IP under the key of the current time window. Keys rotate every
-// window and IDs from the previous window are still accepted, so an ID
-// lives between one and two windows. Trackers that share a Secret derive
-// the same keys and accept each other's IDs (several instances behind one
-// address); otherwise each key is random.
+// Connection IDs are stateless: SipHash-2-4 of the client's IP under the
+// 128-bit key of the current time window. Keys rotate every window and IDs
+// from the previous window are still accepted, so an ID lives between one
+// and two windows. Trackers that share a Secret derive the same keys (an
+// HMAC-SHA256 of the window number) and accept each other's IDs (several
+// instances behind one address); otherwise each key is random.
 //
 // Packets shorter than 16 bytes, filling the whole read buffer, or starting
 // a connect with the wrong magic are dropped unanswered; every other bad

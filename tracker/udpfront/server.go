@@ -35,7 +35,8 @@ type Options struct {
 	Secret []byte
 	// TrustIPParam honours the announce's IP field (off by default).
 	TrustIPParam bool
-	// Now is the clock for connection IDs (default time.Now).
+	// Now is the clock for connection IDs (default: the time a packet was
+	// received, read once per batch).
 	Now func() time.Time
 }
 
@@ -44,9 +45,10 @@ const maxPacket = 2048
 
 // Server answers BEP 15 requests.
 type Server struct {
-	t    *tracker.Tracker
-	opts Options
-	ids  *connIDs
+	t     *tracker.Tracker
+	opts  Options
+	ids   *connIDs
+	clock bool // Options.Now was given: connection IDs follow it
 }
 
 // New returns a UDP frontend for t.
@@ -60,10 +62,11 @@ func New(t *tracker.Tracker, opts Options) *Server {
 	if opts.ConnIDWindow <= 0 {
 		opts.ConnIDWindow = time.Minute
 	}
-	if opts.Now == nil {
+	clock := opts.Now != nil
+	if !clock {
 		opts.Now = time.Now
 	}
-	return &Server{t: t, opts: opts, ids: newConnIDs(opts.Secret, opts.ConnIDWindow, opts.Now)}
+	return &Server{t: t, opts: opts, ids: newConnIDs(opts.Secret, opts.ConnIDWindow, opts.Now), clock: clock}
 }
 
 // Serve answers packets on conn until ctx ends (then it closes conn) or
@@ -117,6 +120,7 @@ func (s *Server) worker(ctx context.Context, conn *net.UDPConn, bc batchConn) er
 			return err
 		}
 		out = out[:0]
+		now := time.Now() // one clock read for the batch
 		for i := range n {
 			m := &in[i]
 			from, ok := addrPort(m.Addr)
@@ -129,7 +133,7 @@ func (s *Server) worker(ctx context.Context, conn *net.UDPConn, bc batchConn) er
 			}
 			j := len(out)
 			ob := outBufs[j*(8+20+MaxPeersBytes) : j*(8+20+MaxPeersBytes)]
-			resp := s.Handle(ctx, m.Buffers[0][:m.N], from, ob)
+			resp := s.HandleAt(ctx, m.Buffers[0][:m.N], from, ob, now)
 			if resp == nil {
 				continue
 			}
@@ -159,7 +163,18 @@ const MaxPeersBytes = tracker.MaxNumWant * 18
 // Handle answers one packet from `from`, appending the answer to out. It
 // returns nil when the packet is to be dropped.
 func (s *Server) Handle(ctx context.Context, pkt []byte, from netip.AddrPort, out []byte) []byte {
-	start := time.Now()
+	return s.HandleAt(ctx, pkt, from, out, time.Now())
+}
+
+// HandleAt is Handle for a packet received at time now (from time.Now),
+// the time its latency is counted from and, unless Options.Now is set,
+// its connection ID is checked against: a server that reads packets in
+// batches reads the clock once per batch.
+func (s *Server) HandleAt(ctx context.Context, pkt []byte, from netip.AddrPort, out []byte, now time.Time) []byte {
+	start, idTime := now, now
+	if s.clock {
+		idTime = s.opts.Now()
+	}
 	h, ok := parseHeader(pkt)
 	if !ok {
 		s.t.Metrics().Dropped("short")
@@ -177,16 +192,16 @@ func (s *Server) Handle(ctx context.Context, pkt []byte, from netip.AddrPort, ou
 		}
 		out = appendU32(out, actionConnect)
 		out = appendU32(out, h.transaction)
-		out = binary.BigEndian.AppendUint64(out, s.ids.issue(ip))
+		out = binary.BigEndian.AppendUint64(out, s.ids.issue(ip, idTime))
 		s.t.Connect(time.Since(start))
 		return out
 	case actionAnnounce:
-		if !s.ids.valid(ip, h.connID) {
+		if !s.ids.valid(ip, h.connID, idTime) {
 			return s.unauthenticated(pkt, out, "announce", h.transaction, tracker.ErrConnectionID, start)
 		}
 		return s.announce(ctx, pkt, ip, out, start)
 	case actionScrape:
-		if !s.ids.valid(ip, h.connID) {
+		if !s.ids.valid(ip, h.connID, idTime) {
 			return s.unauthenticated(pkt, out, "scrape", h.transaction, tracker.ErrConnectionID, start)
 		}
 		hs, err := ParseScrape(pkt, s.t.MaxScrape())
@@ -206,7 +221,7 @@ func (s *Server) Handle(ctx context.Context, pkt []byte, from netip.AddrPort, ou
 		}
 		return out
 	default:
-		if !s.ids.valid(ip, h.connID) {
+		if !s.ids.valid(ip, h.connID, idTime) {
 			return s.unauthenticated(pkt, out, "unknown", h.transaction, tracker.ErrConnectionID, start)
 		}
 		return s.reject(out, "unknown", h.transaction, tracker.ErrUnknownAction, start)
@@ -230,7 +245,7 @@ func (s *Server) announce(ctx context.Context, pkt []byte, ip netip.Addr, out []
 	resp, err := s.t.Announce(ctx, tracker.AnnounceRequest{
 		Proto: tracker.ProtoUDP, InfoHash: a.InfoHash, PeerID: a.PeerID, Addr: netip.AddrPortFrom(ip, a.Port),
 		Left: left, Uploaded: max(a.Uploaded, 0), Downloaded: max(a.Downloaded, 0), Event: a.Event, NumWant: int(a.NumWant),
-		NoPeerIDs: true, PeerBuf: *pb,
+		NoPeerIDs: true, PeerBuf: *pb, Received: start,
 	})
 	if cap(resp.Peers) > cap(*pb) {
 		*pb = resp.Peers[:0]

@@ -200,7 +200,7 @@ func TestAnnounceScrapeAndBadPackets(t *testing.T) {
 func FuzzHandle(f *testing.F) {
 	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
 	s := newServer(f, clock, nil)
-	cid := s.ids.issue(client.Addr())
+	cid := s.ids.issue(client.Addr(), time.Now())
 	f.Add(connectPkt(1), false)
 	f.Add(announcePkt(cid, 1, 1, 1, 0, 2, -1, 6881), true)
 	f.Add(announcePkt(0, 1, 1, 1, 0, 2, -1, 6881), false)

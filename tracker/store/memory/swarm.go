@@ -3,6 +3,7 @@ package memory
 import (
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 
 	"github.com/shoal-p2p/shoal/tracker/store"
 )
@@ -67,15 +68,6 @@ func (ps *peerSet) addrPort(i int) netip.AddrPort {
 	}
 	h := &ps.h6[i]
 	return netip.AddrPortFrom(netip.AddrFrom16(h.ip), h.port)
-}
-
-// peer returns the peer at i, its id left zero unless withID.
-func (ps *peerSet) peer(i int, withID bool) store.Peer {
-	p := store.Peer{Addr: ps.addrPort(i), Seeder: ps.seeder(i)}
-	if withID {
-		p.ID = ps.cold[i].id
-	}
-	return p
 }
 
 func (ps *peerSet) entry(i int) entry {
@@ -241,8 +233,15 @@ func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self
 	idx := ps.sample((*scratch)[:0], rng, self, p.Peer.Seeder, p.Want)
 	*scratch = idx
 	if p.Picker != nil && len(idx) > 0 {
-		for _, i := range idx {
-			p.Picker.Add(ps.addrPort(int(i)), i)
+		if p4, ok := p.Picker.(store.Picker4); ok && ps.v4 {
+			for _, i := range idx {
+				h := &ps.h4[i]
+				p4.AddIPv4(h.ip, h.port, i)
+			}
+		} else {
+			for _, i := range idx {
+				p.Picker.Add(ps.addrPort(int(i)), i)
+			}
 		}
 		idx, picked = p.Picker.Pick(), true
 	}
@@ -251,10 +250,32 @@ func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self
 	}
 	for _, i := range idx {
 		if i >= 0 && int(i) < ps.len() {
-			out = append(out, ps.peer(int(i), !p.NoIDs))
+			out = ps.appendPeer(out, int(i), !p.NoIDs)
 		}
 	}
 	return out, picked
+}
+
+// appendPeer appends the peer at i to out, its id left zero unless
+// withID. It writes the new element in place: a store.Peer built on the stack and copied costs a
+// store-forwarding stall per peer.
+func (ps *peerSet) appendPeer(out []store.Peer, i int, withID bool) []store.Peer {
+	out = slices.Grow(out, 1)
+	out = out[:len(out)+1]
+	q := &out[len(out)-1]
+	if ps.v4 {
+		h := &ps.h4[i]
+		q.Addr, q.Seeder = netip.AddrPortFrom(netip.AddrFrom4(h.ip), h.port), h.seeder
+	} else {
+		h := &ps.h6[i]
+		q.Addr, q.Seeder = netip.AddrPortFrom(netip.AddrFrom16(h.ip), h.port), h.seeder
+	}
+	if withID {
+		q.ID = ps.cold[i].id
+	} else {
+		q.ID = store.PeerID{}
+	}
+	return out
 }
 
 // maxPermOnStack bounds the swarm size that sample shuffles whole.

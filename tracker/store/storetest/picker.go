@@ -21,6 +21,18 @@ func (p *lastPicker) Add(a netip.AddrPort, ref int32) {
 	p.refs = append(p.refs, ref)
 }
 
+// lastPicker4 is a lastPicker that also takes IPv4 candidates as bytes
+// (store.Picker4); it counts how many came that way.
+type lastPicker4 struct {
+	lastPicker
+	asBytes int
+}
+
+func (p *lastPicker4) AddIPv4(ip [4]byte, port uint16, ref int32) {
+	p.asBytes++
+	p.Add(netip.AddrPortFrom(netip.AddrFrom4(ip), port), ref)
+}
+
 func (p *lastPicker) Pick() []int32 {
 	out := slices.Clone(p.refs[max(0, len(p.refs)-p.keep):])
 	slices.Reverse(out)
@@ -29,15 +41,25 @@ func (p *lastPicker) Pick() []int32 {
 
 // pickerCase: a store that honours AnnounceParams.Picker offers the
 // candidates it would have returned and returns exactly the picks, in
-// order; one that does not returns its usual view.
+// order; one that does not returns its usual view. It does so for a plain
+// Picker and for a store.Picker4, which may be offered IPv4 candidates
+// either way.
 func pickerCase(e *env) {
+	pickerCaseWith(e, func() (store.Picker, *lastPicker) { pk := &lastPicker{keep: 4}; return pk, pk })
+	pickerCaseWith(e, func() (store.Picker, *lastPicker) {
+		pk := &lastPicker4{lastPicker: lastPicker{keep: 4}}
+		return pk, &pk.lastPicker
+	})
+}
+
+func pickerCaseWith(e *env, newPicker func() (store.Picker, *lastPicker)) {
 	seeder := func(i int) bool { return i%3 == 0 }
 	for i := range 12 {
 		e.announce(Hash(1), i, V4(i), seeder(i), store.EventStarted, 0)
 	}
-	pk := &lastPicker{keep: 4}
+	p, pk := newPicker()
 	v, err := e.s.Announce(e.ctx, store.AnnounceParams{InfoHash: Hash(1), Peer: store.Peer{ID: ID(3), Addr: V4(3), Seeder: true},
-		Want: 50, Picker: pk})
+		Want: 50, Picker: p})
 	if err != nil {
 		e.t.Fatal(err)
 	}
