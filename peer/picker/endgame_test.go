@@ -109,8 +109,8 @@ func TestNoEndgameWithoutDuplicates(t *testing.T) {
 }
 
 func TestEndgameDepth(t *testing.T) {
-	// 1 piece of 4 blocks, default EndgameDepth (2).
-	p := newPicker(t, Config{NumPieces: 1, PieceLength: 4 * 16384, RandomFirst: -1})
+	// 1 piece of 4 blocks, EndgameDepth 2 (the default is 1).
+	p := newPicker(t, Config{NumPieces: 1, PieceLength: 4 * 16384, RandomFirst: -1, EndgameDepth: 2})
 	a := p.Pick(1, nil, 4, nil)
 	if len(a) != 4 || !p.InEndgame() {
 		t.Fatalf("picked %v endgame %v", a, p.InEndgame())
@@ -130,7 +130,8 @@ func TestEndgameDepth(t *testing.T) {
 	if c := p.Pick(2, nil, 10, nil); !slices.Equal(c, a[1:2]) {
 		t.Fatalf("peer 2 after one arrival got %v, want %v", c, a[1:2])
 	}
-	// A peer with 2 requests of its own out gets no duplicates.
+	// Default depth: a peer with requests of its own out gets no
+	// duplicates; an idle one gets one at a time.
 	q := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1})
 	x := q.Pick(1, bits(2, 0), 2, nil)
 	y := q.Pick(2, bits(2, 1), 2, nil)
@@ -139,6 +140,9 @@ func TestEndgameDepth(t *testing.T) {
 	}
 	if z := q.Pick(2, nil, 10, nil); len(z) != 0 {
 		t.Fatalf("busy peer got duplicates %v", z)
+	}
+	if z := q.Pick(3, nil, 10, nil); len(z) != 1 || z[0] != x[1] && z[0] != y[1] {
+		t.Fatalf("idle peer got %v, want one duplicate, a last block (%v or %v)", z, x[1], y[1])
 	}
 	if _, err := New(Config{NumPieces: 1, PieceLength: 1, TotalLength: 1, EndgameDepth: -2, Rand: newRand()}); err == nil {
 		t.Fatal("EndgameDepth -2 accepted")

@@ -31,7 +31,7 @@ const (
 	DefaultBlockSize     = 16384
 	DefaultRandomFirst   = 4
 	DefaultMaxDuplicates = 2
-	DefaultEndgameDepth  = 2
+	DefaultEndgameDepth  = 1
 )
 
 // MaxPriority is the highest piece priority; 0 means skip, 1 is the default.
