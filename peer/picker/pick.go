@@ -41,20 +41,22 @@ func (p *Picker) Pick(peer PeerID, has *bitfield.Bitfield, max int, out []Block)
 	parole := p.peers[peer].parole
 	start := len(out)
 	want := max
-	// Random first only from peers that do not have everything: a seed
-	// serves any piece as fast as another, so asking it for a random piece
-	// only spends the swarm's scarcest upload on a piece others may hold.
-	random := p.haveCount < p.randomFirst && has != nil
-	limit := math.MaxInt // partials up to this key come before fresh pieces
+	random := p.haveCount < p.randomFirst && has != nil // policy step 2
+	// Partials up to key limit come before fresh pieces; the rarest fresh
+	// piece sits at position first, where step 3 resumes the walk.
+	first, limit := 0, math.MaxInt
 	if !random {
-		limit = p.rarestFreshKey(has)
+		first = p.rarestFresh(has)
+		if first < p.wantedEnd() {
+			limit = p.key(int(p.arr[first]))
+		}
 	}
 	out, want = p.pickPartials(peer, parole, has, math.MinInt, limit, out, want)
 	if want > 0 {
 		if random {
 			out, want = p.pickRandom(peer, parole, has, out, want)
 		} else {
-			out, want = p.pickRarest(peer, parole, has, out, want)
+			out, want = p.pickRarest(peer, parole, has, first, out, want)
 		}
 	}
 	if want > 0 && limit != math.MaxInt {
@@ -160,23 +162,25 @@ func (p *Picker) randomFresh(has *bitfield.Bitfield) int {
 	return -1
 }
 
-// rarestFreshKey is the bucket key of the rarest wanted piece without
-// block state that the peer has, or math.MaxInt when there is none.
-func (p *Picker) rarestFreshKey(has *bitfield.Bitfield) int {
+// rarestFresh is the position in the bucket array of the rarest wanted
+// piece without block state that the peer has, or wantedEnd() when there
+// is none.
+func (p *Picker) rarestFresh(has *bitfield.Bitfield) int {
 	end := p.wantedEnd()
 	for i := 0; i < end; i++ {
 		piece := int(p.arr[i])
 		if p.parts[piece] == nil && peerHas(has, piece) {
-			return p.key(piece)
+			return i
 		}
 	}
-	return math.MaxInt
+	return end
 }
 
-// pickRarest is policy step 3: walk the wanted prefix of the bucket array.
-func (p *Picker) pickRarest(peer PeerID, parole bool, has *bitfield.Bitfield, out []Block, want int) ([]Block, int) {
+// pickRarest is policy step 3: walk the wanted prefix of the bucket array
+// from position first (rarestFresh: nothing before it is fresh for peer).
+func (p *Picker) pickRarest(peer PeerID, parole bool, has *bitfield.Bitfield, first int, out []Block, want int) ([]Block, int) {
 	end := p.wantedEnd()
-	for i := 0; i < end && want > 0; i++ {
+	for i := first; i < end && want > 0; i++ {
 		piece := int(p.arr[i])
 		if p.parts[piece] != nil || !peerHas(has, piece) {
 			continue
