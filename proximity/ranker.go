@@ -37,6 +37,7 @@ type Ranker struct {
 
 	classes classSet // nearByClass's working memory
 	members []int32
+	s4      sorted4 // PickSorted4's working memory
 }
 
 // Reset starts a round: candidates will be ranked for self under cfg,

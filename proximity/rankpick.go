@@ -3,6 +3,7 @@ package proximity
 import (
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 )
 
 // pickQuota draws up to q admissible candidates uniformly at random from
@@ -45,14 +46,20 @@ func rankOff(out []int32, cs []rankCand, n int, adm *admission, rng *rand.Rand, 
 // peer comes first.
 func interleave(out []int32, near, quota []int32) []int32 {
 	total := len(near) + len(quota)
-	j := 0
+	j, next := 0, -1 // next: quota pick j's position
+	if len(quota) > 0 {
+		next = total/len(quota) - 1
+	}
+	at := len(out)
+	out = slices.Grow(out, total)[:at+total]
 	for i := range total {
-		useQuota := j < len(quota) && (len(near) == i-j || i == (j+1)*total/len(quota)-1)
-		if useQuota {
-			out = append(out, quota[j])
-			j++
+		if j < len(quota) && (len(near) == i-j || i == next) {
+			out[at+i] = quota[j]
+			if j++; j < len(quota) {
+				next = (j+1)*total/len(quota) - 1
+			}
 		} else {
-			out = append(out, near[i-j])
+			out[at+i] = near[i-j]
 		}
 	}
 	return out

@@ -26,7 +26,7 @@ type picker struct {
 	view []store.Peer
 }
 
-var _ store.Picker4 = (*picker)(nil)
+var _ store.SortedPicker4 = (*picker)(nil)
 
 var pickers = sync.Pool{New: func() any {
 	return &picker{rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
@@ -53,6 +53,27 @@ func (p *picker) AddIPv4(ip [4]byte, port uint16, ref int32) {
 		return // never the requester, even under another peer id
 	}
 	p.r.AddIPv4(ip, port, ref)
+}
+
+// PickSorted4 implements store.SortedPicker4: the ranker takes the sorted
+// set whole, leaving out the seeders when asked and the requester by its
+// address, which is the store's entry self.
+func (p *picker) PickSorted4(ps []uint64, self int, noSeeders bool) []int32 {
+	var skip uint16
+	if noSeeders {
+		skip = store.Seeder4
+	}
+	if self >= 0 && (!p.self.Addr().Is4() || ps[self]>>16 != store.Pack4(p.self.Addr().As4(), p.self.Port(), false)>>16) {
+		// The store's entry for the requester is not at its address:
+		// offer the others one by one.
+		for i, v := range ps {
+			if a, seeder := store.Unpack4(v); i != self && !(noSeeders && seeder) {
+				p.AddIPv4(a.Addr().As4(), a.Port(), int32(i))
+			}
+		}
+		return p.Pick()
+	}
+	return p.r.PickSorted4(ps, skip, p.self, p.n)
 }
 
 // Pick implements store.Picker.

@@ -40,6 +40,10 @@ type AnnounceRequest struct {
 	// PeerBuf, when not nil, is where the response's peers go (appended
 	// from PeerBuf[:0]), so that a frontend can reuse one slice.
 	PeerBuf []Peer
+	// CompactBuf, when not nil and with NoPeerIDs, asks for the peers in
+	// compact form (store.AppendCompact) appended to CompactBuf: the
+	// response then may carry them as Compact instead of Peers.
+	CompactBuf []byte
 	// Received is when the frontend received the request, the start of
 	// the latency the metrics record (zero: when Announce is called). A
 	// frontend that reads requests in batches reads the clock once per
@@ -53,6 +57,9 @@ type AnnounceResponse struct {
 	Counts
 	// Peers are of the requester's address family, best first.
 	Peers []Peer
+	// Compact, when not nil, holds the peers instead, in compact form,
+	// appended to the request's CompactBuf (see there).
+	Compact []byte
 }
 
 // Announce events.

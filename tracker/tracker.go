@@ -77,6 +77,9 @@ func (t *Tracker) Announce(ctx context.Context, req AnnounceRequest) (resp Annou
 	}
 	if n > 0 {
 		p.Picker = pk
+		if req.NoPeerIDs {
+			p.Compact = req.CompactBuf
+		}
 	}
 	view, err := t.cfg.Store.Announce(ctx, p)
 	if err != nil {
@@ -89,6 +92,10 @@ func (t *Tracker) Announce(ctx context.Context, req AnnounceRequest) (resp Annou
 	resp.Interval = t.interval()
 	resp.MinInterval = t.cfg.MinInterval
 	resp.Counts = view.Counts
+	if view.Compact != nil {
+		resp.Compact = view.Compact
+		return resp, nil
+	}
 	resp.Peers = pk.choose(view, req.PeerBuf)
 	return resp, nil
 }

@@ -73,6 +73,11 @@ type AnnounceParams struct {
 	// and returns only those Picker picks, in its order, with View.Picked
 	// set. Other stores ignore it.
 	Picker Picker
+	// Compact, when not nil (with NoIDs and Picker), is storage for the
+	// picks in compact form: a store may append each pick's AppendCompact
+	// form to it and return the result as View.Compact instead of
+	// View.Peers. The caller owns it.
+	Compact []byte
 }
 
 // Picker chooses among candidates offered one at a time (see
@@ -107,6 +112,9 @@ type View struct {
 	Peers []Peer
 	// Picked says that AnnounceParams.Picker chose Peers.
 	Picked bool
+	// Compact, when not nil, holds the picks (Picked is set) in compact
+	// form, appended to AnnounceParams.Compact; Peers is then empty.
+	Compact []byte
 }
 
 // Stats summarise a whole store for metrics.

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/net/ipv4"
-
 	"github.com/shoal-p2p/shoal/tracker"
 	"github.com/shoal-p2p/shoal/tracker/store"
 )
@@ -75,14 +73,19 @@ func New(t *tracker.Tracker, opts Options) *Server {
 func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	bc := newBatchConn(conn)
 	var wg sync.WaitGroup
 	errc := make(chan error, s.opts.Workers)
 	for range s.opts.Workers {
+		bio, err := newBatchIO(conn, s.opts.BatchSize)
+		if err != nil {
+			conn.Close()
+			wg.Wait()
+			return err
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errc <- s.worker(ctx, conn, bc)
+			errc <- s.worker(ctx, conn, bio)
 		}()
 	}
 	wg.Wait()
@@ -95,20 +98,11 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 
 // worker reads up to BatchSize packets per system call (recvmmsg), answers
 // them in order and sends the answers with one sendmmsg.
-func (s *Server) worker(ctx context.Context, conn *net.UDPConn, bc batchConn) error {
-	size := s.opts.BatchSize
-	in := make([]ipv4.Message, size)
-	bufs := make([]byte, size*maxPacket)
-	outBufs := make([]byte, size*(8+20+MaxPeersBytes))
-	out := make([]ipv4.Message, 0, size)
-	outSlices := make([][]byte, size)
-	for i := range in {
-		in[i].Buffers = [][]byte{bufs[i*maxPacket : (i+1)*maxPacket]}
-	}
+func (s *Server) worker(ctx context.Context, conn *net.UDPConn, bio batchIO) error {
 	for {
-		n, err := bc.ReadBatch(in, 0)
+		n, err := bio.read()
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+			if ctx.Err() != nil || isClosed(err) {
 				conn.Close()
 				return nil
 			}
@@ -119,40 +113,33 @@ func (s *Server) worker(ctx context.Context, conn *net.UDPConn, bc batchConn) er
 			conn.Close() // stop the other workers too
 			return err
 		}
-		out = out[:0]
 		now := time.Now() // one clock read for the batch
 		for i := range n {
-			m := &in[i]
-			from, ok := addrPort(m.Addr)
+			pkt, from, ok, trunc := bio.packet(i)
 			if !ok {
 				continue
 			}
-			if m.N == maxPacket || m.Flags&msgTrunc != 0 {
+			if len(pkt) == maxPacket || trunc {
 				s.t.Metrics().Dropped("oversized")
 				continue
 			}
-			j := len(out)
-			ob := outBufs[j*(8+20+MaxPeersBytes) : j*(8+20+MaxPeersBytes)]
-			resp := s.HandleAt(ctx, m.Buffers[0][:m.N], from, ob, now)
-			if resp == nil {
-				continue
+			if resp := s.HandleAt(ctx, pkt, from, bio.outBuf(i), now); resp != nil {
+				bio.answer(i, resp)
 			}
-			outSlices[j] = resp
-			out = append(out, ipv4.Message{Buffers: outSlices[j : j+1], Addr: m.Addr})
 		}
-		for len(out) > 0 {
-			k, err := bc.WriteBatch(out, 0)
-			if err != nil {
-				if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-					conn.Close()
-					return nil
-				}
-				k = 1 // the first answer failed (unreachable sender, say): skip it
+		if err := bio.flush(); err != nil {
+			if ctx.Err() != nil || isClosed(err) {
+				conn.Close()
+				return nil
 			}
-			out = out[k:]
+			conn.Close()
+			return err
 		}
 	}
 }
+
+// isClosed reports whether err says the socket is closed.
+func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
 
 // peerBufs holds the peer lists of announces being answered.
 var peerBufs = sync.Pool{New: func() any { return new([]store.Peer) }}
@@ -242,27 +229,38 @@ func (s *Server) announce(ctx context.Context, pkt []byte, ip netip.Addr, out []
 	}
 	pb := peerBufs.Get().(*[]store.Peer)
 	defer peerBufs.Put(pb)
+	// The header's counts are known after the announce: the peers go
+	// after room for it, straight from the store when it writes them.
+	hdr := len(out)
+	out = append(out, make([]byte, announceHeaderLen)...)
 	resp, err := s.t.Announce(ctx, tracker.AnnounceRequest{
 		Proto: tracker.ProtoUDP, InfoHash: a.InfoHash, PeerID: a.PeerID, Addr: netip.AddrPortFrom(ip, a.Port),
 		Left: left, Uploaded: max(a.Uploaded, 0), Downloaded: max(a.Downloaded, 0), Event: a.Event, NumWant: int(a.NumWant),
-		NoPeerIDs: true, PeerBuf: *pb, Received: start,
+		NoPeerIDs: true, PeerBuf: *pb, CompactBuf: out, Received: start,
 	})
 	if cap(resp.Peers) > cap(*pb) {
 		*pb = resp.Peers[:0]
 	}
 	if err != nil {
-		return errorPacket(out, a.Transaction, tracker.AsClientError(err).Msg)
+		return errorPacket(out[:hdr], a.Transaction, tracker.AsClientError(err).Msg)
 	}
-	out = appendU32(out, actionAnnounce)
-	out = appendU32(out, a.Transaction)
-	out = appendU32(out, uint32(resp.Interval/time.Second))
-	out = appendU32(out, clampU32(resp.Leechers))
-	out = appendU32(out, clampU32(resp.Seeders))
+	if resp.Compact != nil {
+		out = resp.Compact
+	}
 	for _, p := range resp.Peers {
 		out = store.AppendCompact(out, p.Addr)
 	}
+	h := out[hdr : hdr+announceHeaderLen]
+	binary.BigEndian.PutUint32(h[0:], actionAnnounce)
+	binary.BigEndian.PutUint32(h[4:], a.Transaction)
+	binary.BigEndian.PutUint32(h[8:], uint32(resp.Interval/time.Second))
+	binary.BigEndian.PutUint32(h[12:], clampU32(resp.Leechers))
+	binary.BigEndian.PutUint32(h[16:], clampU32(resp.Seeders))
 	return out
 }
+
+// announceHeaderLen is the size of an announce answer before its peers.
+const announceHeaderLen = 20
 
 func (s *Server) reject(out []byte, action string, transaction uint32, err error, start time.Time) []byte {
 	e := tracker.AsClientError(err)

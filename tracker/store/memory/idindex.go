@@ -26,6 +26,14 @@ func (x *idIndex) home(id *store.PeerID, key uint64) int {
 	return int(h >> x.shift)
 }
 
+// sameID is a == b in three loads a side, where == on a 20-byte array
+// calls memequal.
+func sameID(a, b *store.PeerID) bool {
+	return binary.LittleEndian.Uint64(a[0:8]) == binary.LittleEndian.Uint64(b[0:8]) &&
+		binary.LittleEndian.Uint64(a[8:16]) == binary.LittleEndian.Uint64(b[8:16]) &&
+		binary.LittleEndian.Uint32(a[16:20]) == binary.LittleEndian.Uint32(b[16:20])
+}
+
 func mix64(x uint64) uint64 {
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
@@ -46,7 +54,7 @@ func (x *idIndex) find(id *store.PeerID, key uint64, cs []cold) (slot int, ok bo
 		if p == 0 {
 			return i, false
 		}
-		if cs[p-1].id == *id {
+		if sameID(&cs[p-1].id, id) {
 			return i, true
 		}
 	}
@@ -60,11 +68,11 @@ func (x *idIndex) get(id *store.PeerID, key uint64, cs []cold) int32 {
 	return -1
 }
 
-// insert records that id (not present) is at pos, the last position of
-// cs.
+// insert records that id (not present) is at pos of cs, which holds it
+// and every indexed peer.
 func (x *idIndex) insert(id *store.PeerID, pos int32, key uint64, cs []cold) {
 	if 4*(x.n+1) > 3*len(x.slots) { // at most 3/4 full
-		x.rebuild(key, cs[:pos+1])
+		x.rebuild(key, cs)
 		return
 	}
 	s, _ := x.find(id, key, cs)
@@ -99,11 +107,25 @@ func (x *idIndex) delete(id *store.PeerID, key uint64, cs []cold) {
 	}
 }
 
+// renumber adds d to every indexed position at or after from: a sorted set
+// moved those peers by d.
+func (x *idIndex) renumber(from int32, d int32) {
+	for i, p := range x.slots {
+		if p > from { // p is position+1
+			x.slots[i] = p + d
+		}
+	}
+}
+
 // rebuild indexes every position of cs, in a table of at least 16 slots
 // and at least two per peer.
 func (x *idIndex) rebuild(key uint64, cs []cold) {
 	size := 1 << bits.Len(uint(max(16, 2*len(cs))-1))
-	x.slots = make([]int32, size)
+	if len(x.slots) == size {
+		clear(x.slots)
+	} else {
+		x.slots = make([]int32, size)
+	}
 	x.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	x.n = len(cs)
 	mask := size - 1

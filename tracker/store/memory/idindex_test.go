@@ -34,7 +34,7 @@ func TestIDIndex(t *testing.T) {
 				delete(model, id)
 			} else {
 				ip := netip.AddrFrom4([4]byte{10, 0, byte(n >> 8), byte(n)}).As16()
-				_, existed, _ := ps.put(entry{id: id, ip: ip, port: uint16(n)})
+				existed, _, _ := ps.put(entry{id: id, ip: ip, port: uint16(n)})
 				if existed != model[id] {
 					t.Fatalf("step %d: put %d: existed %v, model %v", step, n, existed, model[id])
 				}

@@ -45,8 +45,9 @@ type shard struct {
 	mu     sync.Mutex
 	swarms map[store.InfoHash]*swarm
 	rng    *rand.Rand
-	idx    []int32  // an announce's sample (positions), reused
-	_      [16]byte // keep neighbouring shards' locks off one cache line
+	idx    []int32 // an announce's sample (positions), reused
+	sink   uint64  // see peerSet.touch
+	_      [8]byte // keep neighbouring shards' locks off one cache line
 }
 
 var _ store.Store = (*Store)(nil)
@@ -117,8 +118,9 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 		sh.swarms[p.InfoHash] = sw
 		s.swarms.Add(1)
 	}
-	s.expire(sw, now, ttl)
 	fam := famIndex(p.Peer.Addr)
+	sh.sink += sw.fam[fam].touch()
+	s.expire(sw, now, ttl)
 	self := -1 // the requester's position in its family's set
 	if p.Event == store.EventStopped {
 		if e, ok := sw.fam[fam].remove(p.Peer.ID); ok {
@@ -129,7 +131,7 @@ func (s *Store) Announce(ctx context.Context, p store.AnnounceParams) (store.Vie
 	}
 	v := store.View{Counts: sw.counts()}
 	if p.Want > 0 && p.Event != store.EventStopped {
-		v.Peers, v.Picked = sw.fam[fam].view(p.Buf[:0], &sh.idx, sh.rng, self, &p)
+		v.Peers, v.Compact, v.Picked = sw.fam[fam].view(p.Buf[:0], &sh.idx, sh.rng, self, &p)
 	}
 	if sw.empty() {
 		delete(sh.swarms, p.InfoHash)
@@ -144,15 +146,15 @@ func (s *Store) upsert(sw *swarm, fam int, p store.AnnounceParams, now uint32) i
 	e.ip = p.Peer.Addr.Addr().As16()
 	sw.oldest = min(sw.oldest, now) // a clock set back keeps the bound
 	set := &sw.fam[fam]
-	old, existed, at := set.put(e)
+	existed, oldSeeder, at := set.put(e)
 	switch {
 	case !existed:
 		s.count(sw, e.seeder, 1)
-	case old.seeder != e.seeder:
-		s.count(sw, old.seeder, -1)
+	case oldSeeder != e.seeder:
+		s.count(sw, oldSeeder, -1)
 		s.count(sw, e.seeder, 1)
 	}
-	if p.Event == store.EventCompleted && !(existed && old.seeder) {
+	if p.Event == store.EventCompleted && !(existed && oldSeeder) {
 		sw.completed++
 	}
 	return at

@@ -59,3 +59,38 @@ func TestPicker4GetsIPv4AsBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactPicks: asked for compact picks (no ids wanted), the memory
+// store writes the picks' compact form after what the buffer held, IPv4
+// and IPv6, and returns no Peers; the same picks as Peers otherwise.
+func TestCompactPicks(t *testing.T) {
+	s := newStore(t, storetest.NewClock().Now)
+	ctx := t.Context()
+	for i := range 10 {
+		for _, a := range []netip.AddrPort{storetest.V4(i), storetest.V6(i)} {
+			if _, err := s.Announce(ctx, store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(i), Addr: a}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, self := range []netip.AddrPort{storetest.V4(0), storetest.V6(0)} {
+		p := store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(0), Addr: self}, Want: 50, NoIDs: true}
+		p.Picker = &bytesPicker{}
+		plain, err := s.Announce(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Picker, p.Compact = &bytesPicker{}, []byte("head")
+		v, err := s.Announce(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []byte("head")
+		for _, q := range plain.Peers {
+			want = store.AppendCompact(want, q.Addr)
+		}
+		if !v.Picked || len(v.Peers) != 0 || len(plain.Peers) != 9 || string(v.Compact) != string(want) {
+			t.Fatalf("%v: picked %v, %d peers, compact %x; want %x", self, v.Picked, len(v.Peers), v.Compact, want)
+		}
+	}
+}

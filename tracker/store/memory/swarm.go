@@ -21,13 +21,8 @@ type entry struct {
 	seen   uint32 // seconds since the store's epoch
 }
 
-// hot4 and hot6 are an IPv4 and an IPv6 peer's address and seeder flag.
-type hot4 struct {
-	ip     [4]byte
-	port   uint16
-	seeder bool
-}
-
+// hot6 is an IPv6 peer's address and seeder flag; an IPv4 peer's are one
+// number (store.Pack4).
 type hot6 struct {
 	ip     [16]byte
 	port   uint16
@@ -42,29 +37,31 @@ type cold struct {
 
 // peerSet is one address family's peers: parallel flat slices (h4 or h6,
 // and cold) for cheap sampling, and an index from peer id to position.
-// Its key must be set before the first put.
+// An IPv4 set of up to sortedMax peers is kept sorted by address and port
+// (see sorted.go). Its key must be set before the first put.
 type peerSet struct {
-	v4    bool
-	h4    []hot4 // IPv4 sets
-	h6    []hot6 // IPv6 sets
-	cold  []cold
-	index idIndex
-	key   uint64 // the store's hash key for index
+	v4       bool
+	unsorted bool     // an IPv4 set that outgrew sortedMax
+	h4       []uint64 // IPv4 sets: store.Pack4
+	h6       []hot6   // IPv6 sets
+	cold     []cold
+	index    idIndex
+	key      uint64 // the store's hash key for index
 }
 
 func (ps *peerSet) len() int { return len(ps.cold) }
 
 func (ps *peerSet) seeder(i int) bool {
 	if ps.v4 {
-		return ps.h4[i].seeder
+		return ps.h4[i]&store.Seeder4 != 0
 	}
 	return ps.h6[i].seeder
 }
 
 func (ps *peerSet) addrPort(i int) netip.AddrPort {
 	if ps.v4 {
-		h := &ps.h4[i]
-		return netip.AddrPortFrom(netip.AddrFrom4(h.ip), h.port)
+		a, _ := store.Unpack4(ps.h4[i])
+		return a
 	}
 	h := &ps.h6[i]
 	return netip.AddrPortFrom(netip.AddrFrom16(h.ip), h.port)
@@ -80,30 +77,59 @@ func (ps *peerSet) entry(i int) entry {
 func (ps *peerSet) set(i int, e entry) {
 	ps.cold[i] = cold{id: e.id, seen: e.seen}
 	if ps.v4 {
-		ps.h4[i] = hot4{ip: [4]byte(e.ip[12:]), port: e.port, seeder: e.seeder}
+		ps.h4[i] = store.Pack4([4]byte(e.ip[12:]), e.port, e.seeder)
 	} else {
 		ps.h6[i] = hot6{ip: e.ip, port: e.port, seeder: e.seeder}
 	}
 }
 
-// put inserts or replaces e and returns the entry it replaced and e's
-// position.
-func (ps *peerSet) put(e entry) (old entry, existed bool, at int) {
-	if i := ps.index.get(&e.id, ps.key, ps.cold); i >= 0 {
-		old = ps.entry(int(i))
-		ps.set(int(i), e)
-		return old, true, int(i)
+// put inserts or replaces e and returns whether it replaced a peer, that
+// peer's seeder flag, and e's position.
+func (ps *peerSet) put(e entry) (existed, oldSeeder bool, at int) {
+	i := -1
+	if ps.sorted() {
+		i = ps.findAt(&e)
 	}
-	at = ps.len()
+	if i < 0 {
+		i = int(ps.index.get(&e.id, ps.key, ps.cold))
+	}
+	if i < 0 {
+		return false, false, ps.insert(e)
+	}
+	oldSeeder = ps.seeder(i)
+	if ps.v4 {
+		// The common case, a peer announcing again from where it was:
+		// only its flag and time change.
+		k := store.Pack4([4]byte(e.ip[12:]), e.port, e.seeder)
+		if ps.h4[i]>>16 != k>>16 && !ps.unsorted {
+			ps.removeAt(i) // it moves in the order
+			return true, oldSeeder, ps.insert(e)
+		}
+		ps.h4[i], ps.cold[i].seen = k, e.seen
+		return true, oldSeeder, i
+	}
+	ps.set(i, e)
+	return true, oldSeeder, i
+}
+
+// insert adds e, whose id is not in the set, and returns its position.
+func (ps *peerSet) insert(e entry) int {
+	if ps.sorted() {
+		if ps.len() < sortedMax {
+			return ps.insertSorted(e)
+		}
+		ps.unsorted = true
+	}
+	at := ps.len()
 	ps.cold = append(ps.cold, cold{})
 	if ps.v4 {
-		ps.h4 = append(ps.h4, hot4{})
+		ps.h4 = append(ps.h4, 0)
 	} else {
 		ps.h6 = append(ps.h6, hot6{})
 	}
 	ps.set(at, e)
 	ps.index.insert(&e.id, int32(at), ps.key, ps.cold)
-	return entry{}, false, at
+	return at
 }
 
 func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
@@ -117,6 +143,11 @@ func (ps *peerSet) remove(id store.PeerID) (entry, bool) {
 }
 
 func (ps *peerSet) removeAt(i int) {
+	if ps.sorted() {
+		ps.removeSorted(i)
+		ps.shrink()
+		return
+	}
 	ps.index.delete(&ps.cold[i].id, ps.key, ps.cold)
 	last := ps.len() - 1
 	if i != last {
@@ -137,25 +168,34 @@ func (ps *peerSet) removeAt(i int) {
 	ps.shrink()
 }
 
-// shrink gives memory back after a swarm loses most of its peers.
+// shrink gives memory back after a swarm loses most of its peers, and
+// sorts an IPv4 set again once it is small enough.
 func (ps *peerSet) shrink() {
 	if n := ps.len(); cap(ps.cold) > 64 && n < cap(ps.cold)/4 {
 		ps.cold = append(make([]cold, 0, 2*n), ps.cold...)
 		if ps.v4 {
-			ps.h4 = append(make([]hot4, 0, 2*n), ps.h4...)
+			ps.h4 = append(make([]uint64, 0, 2*n), ps.h4...)
 		} else {
 			ps.h6 = append(make([]hot6, 0, 2*n), ps.h6...)
 		}
 		ps.index.rebuild(ps.key, ps.cold)
 	}
+	if ps.unsorted && ps.len() <= sortedMax/2 {
+		ps.sort()
+	}
 	if ps.len() == 0 {
-		ps.h4, ps.h6, ps.cold, ps.index = nil, nil, nil, idIndex{}
+		ps.h4, ps.h6, ps.cold, ps.index, ps.unsorted = nil, nil, nil, idIndex{}, false
 	}
 }
 
 // removeIf removes the peers for which drop (given a peer's last announce
 // and seeder flag) is true.
 func (ps *peerSet) removeIf(drop func(seen uint32, seeder bool) bool) {
+	if ps.sorted() {
+		ps.removeSortedIf(drop)
+		ps.shrink()
+		return
+	}
 	for i := 0; i < ps.len(); {
 		if drop(ps.cold[i].seen, ps.seeder(i)) {
 			ps.removeAt(i)
@@ -226,24 +266,47 @@ func (ps *peerSet) sample(out []int32, rng *rand.Rand, self int, noSeeders bool,
 	return out
 }
 
+// everyone reports whether want candidates are every peer but self (the
+// one at position self, -1: none).
+func (ps *peerSet) everyone(self, want int) bool {
+	n := ps.len()
+	return n <= want || (self >= 0 && n == want+1)
+}
+
 // view appends to out the peers of p's family that an announce returns:
 // a sample of p.Want of them (see sample), or what p.Picker picks from
-// that sample. picked reports the latter.
-func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self int, p *store.AnnounceParams) (peers []store.Peer, picked bool) {
-	idx := ps.sample((*scratch)[:0], rng, self, p.Peer.Seeder, p.Want)
-	*scratch = idx
-	if p.Picker != nil && len(idx) > 0 {
-		if p4, ok := p.Picker.(store.Picker4); ok && ps.v4 {
-			for _, i := range idx {
-				h := &ps.h4[i]
-				p4.AddIPv4(h.ip, h.port, i)
+// that sample. picked reports the latter; the picks then go in compact
+// form to p.Compact instead when it is not nil and p.NoIDs.
+func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self int, p *store.AnnounceParams) (peers []store.Peer, compact []byte, picked bool) {
+	var idx []int32
+	if sp, ok := p.Picker.(store.SortedPicker4); ok && ps.sorted() && ps.everyone(self, p.Want) {
+		// The whole sorted set at once: sample would offer every peer.
+		idx, picked = sp.PickSorted4(ps.h4, self, p.Peer.Seeder), true
+	} else {
+		idx = ps.sample((*scratch)[:0], rng, self, p.Peer.Seeder, p.Want)
+		*scratch = idx
+		if p.Picker != nil && len(idx) > 0 {
+			if p4, ok := p.Picker.(store.Picker4); ok && ps.v4 {
+				for _, i := range idx {
+					a, _ := store.Unpack4(ps.h4[i])
+					p4.AddIPv4(a.Addr().As4(), a.Port(), i)
+				}
+			} else {
+				for _, i := range idx {
+					p.Picker.Add(ps.addrPort(int(i)), i)
+				}
 			}
-		} else {
-			for _, i := range idx {
-				p.Picker.Add(ps.addrPort(int(i)), i)
+			idx, picked = p.Picker.Pick(), true
+		}
+	}
+	if picked && p.Compact != nil && p.NoIDs {
+		compact = p.Compact
+		for _, i := range idx {
+			if i >= 0 && int(i) < ps.len() {
+				compact = ps.appendCompact(compact, int(i))
 			}
 		}
-		idx, picked = p.Picker.Pick(), true
+		return out, compact, true
 	}
 	if out == nil {
 		out = make([]store.Peer, 0, len(idx))
@@ -253,7 +316,20 @@ func (ps *peerSet) view(out []store.Peer, scratch *[]int32, rng *rand.Rand, self
 			out = ps.appendPeer(out, int(i), !p.NoIDs)
 		}
 	}
-	return out, picked
+	return out, nil, picked
+}
+
+// appendCompact appends the compact form of the peer at i to b (see
+// store.AppendCompact).
+func (ps *peerSet) appendCompact(b []byte, i int) []byte {
+	if !ps.v4 {
+		h := &ps.h6[i]
+		b = append(b, h.ip[:]...)
+		return append(b, byte(h.port>>8), byte(h.port))
+	}
+	// A packed peer's top six bytes are its address and port, big-endian.
+	v := ps.h4[i]
+	return append(b, byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32), byte(v>>24), byte(v>>16))
 }
 
 // appendPeer appends the peer at i to out, its id left zero unless
@@ -264,8 +340,7 @@ func (ps *peerSet) appendPeer(out []store.Peer, i int, withID bool) []store.Peer
 	out = out[:len(out)+1]
 	q := &out[len(out)-1]
 	if ps.v4 {
-		h := &ps.h4[i]
-		q.Addr, q.Seeder = netip.AddrPortFrom(netip.AddrFrom4(h.ip), h.port), h.seeder
+		q.Addr, q.Seeder = store.Unpack4(ps.h4[i])
 	} else {
 		h := &ps.h6[i]
 		q.Addr, q.Seeder = netip.AddrPortFrom(netip.AddrFrom16(h.ip), h.port), h.seeder

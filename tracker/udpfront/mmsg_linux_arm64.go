@@ -1,0 +1,7 @@
+package udpfront
+
+// System call numbers of recvmmsg and sendmmsg.
+const (
+	sysRecvmmsg = 243
+	sysSendmmsg = 269
+)
