@@ -293,6 +293,13 @@ func (t *torrent) dropConn(c *peerConn, err error) {
 	}
 	if t.ch != nil {
 		t.ch.Forget(toChokerID(c.id))
+		if !c.amChoking {
+			// Its slot is free now, not at the next round: in a flash
+			// crowd peers that complete close their connections to other
+			// seeds, and a seed that waited for its round lost most of its
+			// slots in the last seconds of the download.
+			t.lendFreeSlots(time.Now())
+		}
 	}
 	t.metaPeerGone(c)
 	t.log.Debug("peer disconnected", "addr", c.addr, "err", err)
