@@ -31,15 +31,8 @@ func (p *bytesPicker) Pick() []int32 { return p.refs }
 // store.Picker4 as bytes (no netip.AddrPort per candidate), IPv6 ones as
 // addresses, and returns the peers behind the refs it handed out.
 func TestPicker4GetsIPv4AsBytes(t *testing.T) {
-	s := newStore(t, storetest.NewClock().Now)
+	s := dualStackSwarm(t)
 	ctx := t.Context()
-	for i := range 10 {
-		for _, a := range []netip.AddrPort{storetest.V4(i), storetest.V6(i)} {
-			if _, err := s.Announce(ctx, store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(i), Addr: a}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	for _, self := range []netip.AddrPort{storetest.V4(0), storetest.V6(0)} {
 		pk := &bytesPicker{}
 		v, err := s.Announce(ctx, store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(0), Addr: self}, Want: 50, Picker: pk})
@@ -64,15 +57,8 @@ func TestPicker4GetsIPv4AsBytes(t *testing.T) {
 // store writes the picks' compact form after what the buffer held, IPv4
 // and IPv6, and returns no Peers; the same picks as Peers otherwise.
 func TestCompactPicks(t *testing.T) {
-	s := newStore(t, storetest.NewClock().Now)
+	s := dualStackSwarm(t)
 	ctx := t.Context()
-	for i := range 10 {
-		for _, a := range []netip.AddrPort{storetest.V4(i), storetest.V6(i)} {
-			if _, err := s.Announce(ctx, store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(i), Addr: a}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	for _, self := range []netip.AddrPort{storetest.V4(0), storetest.V6(0)} {
 		p := store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(0), Addr: self}, Want: 50, NoIDs: true}
 		p.Picker = &bytesPicker{}
@@ -93,4 +79,19 @@ func TestCompactPicks(t *testing.T) {
 			t.Fatalf("%v: picked %v, %d peers, compact %x; want %x", self, v.Picked, len(v.Peers), v.Compact, want)
 		}
 	}
+}
+
+// dualStackSwarm returns a memory store whose swarm storetest.Hash(1) holds
+// peers 0–9, each announced from its IPv4 and its IPv6 address.
+func dualStackSwarm(t *testing.T) store.Store {
+	t.Helper()
+	s := newStore(t, storetest.NewClock().Now)
+	for i := range 10 {
+		for _, a := range []netip.AddrPort{storetest.V4(i), storetest.V6(i)} {
+			if _, err := s.Announce(t.Context(), store.AnnounceParams{InfoHash: storetest.Hash(1), Peer: store.Peer{ID: storetest.ID(i), Addr: a}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return s
 }
