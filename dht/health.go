@@ -167,15 +167,18 @@ func (h *health) near(ap netip.AddrPort, d proximity.Distance) bool {
 	return ok && 2*rtt <= med
 }
 
-// base returns the base round-trip time to ap, or 0 when unknown.
-func (h *health) base(ap netip.AddrPort) time.Duration {
+// lookup returns a copy of ap's entry, the zero entry when unknown.
+func (h *health) lookup(ap netip.AddrPort) healthEntry {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if e := h.m[ap]; e != nil {
-		return e.base
+		return *e
 	}
-	return 0
+	return healthEntry{}
 }
+
+// base returns the base round-trip time to ap, or 0 when unknown.
+func (h *health) base(ap netip.AddrPort) time.Duration { return h.lookup(ap).base }
 
 // minPrefixClass: a class narrower than a tier is consulted once it holds
 // this many contacts; with fewer, one late sample would be its median.
@@ -224,33 +227,37 @@ func (h *health) timedOut(ap netip.AddrPort) {
 	h.entry(ap).timeouts++
 }
 
-// skip reports whether lookups should leave ap alone.
-func (h *health) skip(ap netip.AddrPort) bool {
+// recentTimeouts is ap's count of unanswered queries in a row, 0 when it
+// is unknown or was last heard of more than healthTTL ago.
+func (h *health) recentTimeouts(ap netip.AddrPort) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	e := h.m[ap]
-	return e != nil && e.timeouts >= skipAfterTimeouts && h.now().Sub(e.touched) < healthTTL
+	return h.m[ap].recentTimeouts(h.now())
+}
+
+// recentTimeouts is e's timeouts if e (possibly nil) was touched within
+// healthTTL of now, else 0.
+func (e *healthEntry) recentTimeouts(now time.Time) int {
+	if e == nil || now.Sub(e.touched) >= healthTTL {
+		return 0
+	}
+	return e.timeouts
+}
+
+// skip reports whether lookups should leave ap alone.
+func (h *health) skip(ap netip.AddrPort) bool {
+	return h.recentTimeouts(ap) >= skipAfterTimeouts
 }
 
 // suspect reports whether ap's last query went unanswered, recently: it is
 // probably gone, and lookups give it little time (walk.slowAfter) and
 // prefer others to it.
 func (h *health) suspect(ap netip.AddrPort) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	e := h.m[ap]
-	return e != nil && e.timeouts > 0 && h.now().Sub(e.touched) < healthTTL
+	return h.recentTimeouts(ap) > 0
 }
 
 // rtt returns the smoothed round-trip time to ap, or 0 when unknown.
-func (h *health) rtt(ap netip.AddrPort) time.Duration {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if e := h.m[ap]; e != nil {
-		return e.srtt
-	}
-	return 0
-}
+func (h *health) rtt(ap netip.AddrPort) time.Duration { return h.lookup(ap).srtt }
 
 // skipped counts contacts currently skipped.
 func (h *health) skipped() int {
@@ -259,7 +266,7 @@ func (h *health) skipped() int {
 	now := h.now()
 	n := 0
 	for _, e := range h.m {
-		if e.timeouts >= skipAfterTimeouts && now.Sub(e.touched) < healthTTL {
+		if e.recentTimeouts(now) >= skipAfterTimeouts {
 			n++
 		}
 	}

@@ -111,3 +111,23 @@ func sameFile(t testing.TB, a, b string) {
 		t.Fatalf("%s and %s differ", a, b)
 	}
 }
+
+// startSeed starts a client on 127.0.0.host seeding a new torrent of one
+// file of size bytes (mod may change its config) and waits for its check.
+func startSeed(t testing.TB, host int, name string, size int, pieceLen int64, mod func(*Config)) (*Client, *Torrent, *metainfo.MetaInfo) {
+	t.Helper()
+	dir := t.TempDir()
+	mi := makeTorrent(t, dir, name, size, pieceLen)
+	c := newTestClient(t, host, func(c *Config) {
+		c.DataDir = dir
+		if mod != nil {
+			mod(c)
+		}
+	})
+	tor, err := c.Add(context.Background(), mi, AddOptions{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitComplete(t, tor, 30*time.Second)
+	return c, tor, mi
+}

@@ -2,7 +2,6 @@ package peer
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -15,14 +14,7 @@ import (
 // (choker.Rotate): in the time a 10-second round would have served four
 // peers, every waiting peer has had a turn.
 func TestSeedTurnsRotate(t *testing.T) {
-	seedDir := t.TempDir()
-	mi := makeTorrent(t, seedDir, "r.bin", 8<<20, 256<<10)
-	seed := newTestClient(t, 60, func(c *Config) { c.DataDir = seedDir; c.UploadRate = 2 << 20 })
-	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitComplete(t, st, 30*time.Second)
+	seed, st, mi := startSeed(t, 60, "r.bin", 8<<20, 256<<10, func(c *Config) { c.UploadRate = 2 << 20 })
 	const leechers = 8
 	for i := range leechers {
 		c := newTestClient(t, 61+i, func(c *Config) { c.DisablePEX = true })
@@ -59,37 +51,20 @@ func TestSeedTurnsRotate(t *testing.T) {
 
 // A seed sends no BEP 6 allowed-fast set; a downloading peer does.
 func TestAllowedFastOnlyFromLeechers(t *testing.T) {
-	seedDir := t.TempDir()
-	mi := makeTorrent(t, seedDir, "f.bin", 4<<20, 64<<10)
-	seed := newTestClient(t, 70, func(c *Config) { c.DataDir = seedDir })
-	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitComplete(t, st, 30*time.Second)
+	seed, st, mi := startSeed(t, 70, "f.bin", 4<<20, 64<<10, nil)
 	leech := newTestClient(t, 71, nil)
 	if _, err := leech.Add(context.Background(), mi, AddOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	count := func(addr string) int {
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		wc, err := wire.Initiate(ctx, nc, st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'X', 'X'}, Extensions: pp.NewPeerExtensionBytes(pp.ExtensionBitFast)})
-		if err != nil {
-			t.Fatalf("handshake with %s: %v", addr, err)
-		}
+		p := dialRawPeer(t, addr, "127.0.0.89", st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'X', 'X'}, Extensions: pp.NewPeerExtensionBytes(pp.ExtensionBitFast)})
+		defer p.nc.Close()
 		// The hello (bitfield or have-all/none, allowed-fast) comes at once.
-		_ = wc.SetReadDeadline(time.Now().Add(time.Second))
-		r := wire.NewReader(wc, 1<<20)
+		_ = p.nc.SetReadDeadline(time.Now().Add(time.Second))
 		n := 0
 		for {
 			var m wire.Message
-			if err := r.ReadMessage(&m); err != nil {
+			if err := p.r.ReadMessage(&m); err != nil {
 				return n
 			}
 			if m.Type == pp.AllowedFast && !m.Keepalive {

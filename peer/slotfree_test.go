@@ -20,17 +20,21 @@ type rawPeer struct {
 	w  net.Conn
 }
 
-func dialRawPeer(t *testing.T, addr string, local string, ih [20]byte, id byte) *rawPeer {
+// dialRawPeer connects from the loopback address local to addr and
+// handshakes for ih with opts; every read and write of the connection is
+// bounded by 30 s (waitUnchoke and callers set shorter read deadlines).
+func dialRawPeer(t *testing.T, addr, local string, ih [20]byte, opts wire.Options) *rawPeer {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 5 * time.Second}
 	nc, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
+	_ = nc.SetDeadline(time.Now().Add(30 * time.Second))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	wc, err := wire.Initiate(ctx, nc, ih, wire.Options{PeerID: [20]byte{'-', 'X', 'X', id}})
+	wc, err := wire.Initiate(ctx, nc, ih, opts)
 	if err != nil {
 		t.Fatalf("handshake with %s: %v", addr, err)
 	}
@@ -66,14 +70,7 @@ func (p *rawPeer) waitUnchoke(deadline time.Time) (time.Time, bool) {
 // A slot whose holder disconnects goes to a waiting peer at once, not at the
 // next choke round.
 func TestFreedSlotLentAtOnce(t *testing.T) {
-	seedDir := t.TempDir()
-	mi := makeTorrent(t, seedDir, "s.bin", 4<<20, 64<<10)
-	seed := newTestClient(t, 80, func(c *Config) { c.DataDir = seedDir })
-	st, err := seed.Add(context.Background(), mi, AddOptions{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitComplete(t, st, 30*time.Second)
+	seed, st, _ := startSeed(t, 80, "s.bin", 4<<20, 64<<10, nil)
 	// Start right after a round, so the next is seconds away.
 	for end := time.Now().Add(15 * time.Second); time.Until(st.Stats().Choke.NextRound) < 8*time.Second; {
 		if time.Now().After(end) {
@@ -85,14 +82,14 @@ func TestFreedSlotLentAtOnce(t *testing.T) {
 	slots := choker.DefaultRegularSlots + choker.DefaultOptimisticSlots
 	var held []*rawPeer
 	for i := range slots {
-		p := dialRawPeer(t, addr, "127.0.0."+strconv.Itoa(90+i), st.InfoHash(), byte(i))
+		p := dialRawPeer(t, addr, "127.0.0."+strconv.Itoa(90+i), st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'X', 'X', byte(i)}})
 		p.send(t, pp.Message{Type: pp.Interested})
 		if _, ok := p.waitUnchoke(time.Now().Add(5 * time.Second)); !ok {
 			t.Fatalf("peer %d of %d not unchoked while slots were free", i+1, slots)
 		}
 		held = append(held, p)
 	}
-	waiter := dialRawPeer(t, addr, "127.0.0."+strconv.Itoa(90+slots), st.InfoHash(), byte(slots))
+	waiter := dialRawPeer(t, addr, "127.0.0."+strconv.Itoa(90+slots), st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'X', 'X', byte(slots)}})
 	waiter.send(t, pp.Message{Type: pp.Interested})
 	if _, ok := waiter.waitUnchoke(time.Now().Add(300 * time.Millisecond)); ok {
 		t.Fatalf("peer %d unchoked with all %d slots taken", slots+1, slots)

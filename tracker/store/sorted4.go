@@ -3,18 +3,20 @@ package store
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/shoal-p2p/shoal/proximity"
 )
 
 // Pack4 packs an IPv4 peer into one number, as a store may hold it and a
-// SortedPicker4 takes it: the address in bits 63–32, the port in bits
-// 31–16, and bit 0 (Seeder4) set for a seeder. Numbers ordered ignoring
-// bits 15–0 are peers ordered by address, then port.
+// SortedPicker4 takes it: the ranker's proximity.Key4 with the flag
+// Seeder4 set for a seeder. Numbers ordered ignoring bits 15–0 are peers
+// ordered by address, then port.
 func Pack4(ip [4]byte, port uint16, seeder bool) uint64 {
-	v := uint64(binary.BigEndian.Uint32(ip[:]))<<32 | uint64(port)<<16
+	var flags uint16
 	if seeder {
-		v |= Seeder4
+		flags = Seeder4
 	}
-	return v
+	return proximity.Key4(ip, port, flags)
 }
 
 // Seeder4 is the seeder flag of a packed IPv4 peer (see Pack4).
