@@ -20,6 +20,7 @@ func (t *torrent) chokerPeers(now time.Time) []choker.Peer {
 			Downloaded:  c.down.Total(),
 			Uploaded:    c.up.Total(),
 			ConnectedAt: c.connectedAt,
+			Pieces:      c.has.Count(),
 		})
 	}
 	return peers

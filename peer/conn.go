@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	pp "github.com/anacrolix/torrent/peer_protocol"
@@ -34,8 +35,11 @@ type peerConn struct {
 	outgoing bool
 	q        *outQueue
 	down, up wire.Meter // payload bytes received / sent
-	ctx      context.Context
-	cancel   context.CancelFunc
+	// hasSome: the peer holds at least one piece. The loop sets it; the
+	// writer's upload gate serves peers with nothing first.
+	hasSome atomic.Bool
+	ctx     context.Context
+	cancel  context.CancelFunc
 	// ---- loop-owned ----
 	connectedAt    time.Time
 	amChoking      bool
@@ -125,11 +129,13 @@ func cloneBytes(b []byte) []byte {
 
 // writeLoop sends queued messages, reading requested blocks from storage
 // itself, and keeps the connection alive when idle.
-func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter) {
+func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter, gate *uploadGate) {
 	defer c.cancel()
 	w := wire.NewWriter(c.wc)
 	block := make([]byte, wire.BlockSize)
 	var items []outItem
+	jobs := make(map[uint32]*gateJob) // pieces being sent to this peer, for the upload gate
+	owner := new(gateOwner)
 	idle := time.NewTimer(keepaliveInterval)
 	defer idle.Stop()
 	for {
@@ -144,9 +150,9 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter)
 		if c.q.isClosed() {
 			return
 		}
-		perTake := maxUploadsPerTake
+		perTake, g := maxUploadsPerTake, (*uploadGate)(nil)
 		if limited(limits) {
-			perTake = 1
+			perTake, g = 1, gate
 		}
 		items = c.q.take(items, perTake)
 		for i := range items {
@@ -154,7 +160,7 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter)
 			_ = c.wc.SetWriteDeadline(time.Now().Add(time.Minute))
 			var err error
 			if it.upload {
-				err = c.upload(w, st(), it.m, block, limits)
+				err = c.upload(w, st(), it.m, block, limits, g, owner, jobs)
 			} else {
 				err = w.WriteMessage(&it.m)
 			}
@@ -172,11 +178,42 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter)
 	}
 }
 
-func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, block []byte, limits []*rate.Limiter) error {
+// upload sends one requested block. A rate-limited upload first waits for
+// its turn at the torrent's gate (nil when unlimited), then for tokens;
+// jobs holds, per piece being sent to this peer, the gate deadline it was
+// given with its first block and the blocks sent since.
+func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, block []byte, limits []*rate.Limiter, gate *uploadGate, owner *gateOwner, jobs map[uint32]*gateJob) error {
 	if st == nil || int(m.Length) > len(block) {
 		return errors.New("upload without storage")
 	}
-	if err := waitLimits(c.ctx, limits, int(m.Length)); err != nil {
+	if gate != nil {
+		j := jobs[m.Index]
+		if j == nil {
+			if len(jobs) >= maxGateJobs {
+				clear(jobs) // pieces the peer finished elsewhere; forget them
+			}
+			blocks := (st.PieceSize(int(m.Index)) + wire.BlockSize - 1) / wire.BlockSize
+			j = &gateJob{deadline: gate.deadline(blocks), blocks: blocks}
+			jobs[m.Index] = j
+		}
+		if j.sent++; j.sent >= j.blocks {
+			delete(jobs, m.Index)
+		}
+		if err := gate.acquire(c.ctx, owner, gateKey{first: !c.hasSome.Load(), deadline: j.deadline}); err != nil {
+			return err
+		}
+	}
+	err := waitLimits(c.ctx, limits, int(m.Length))
+	if gate != nil {
+		var next *gateKey
+		if i, ok := c.q.nextUpload(); ok && err == nil {
+			if nj := jobs[i]; nj != nil {
+				next = &gateKey{first: !c.hasSome.Load(), deadline: nj.deadline}
+			}
+		}
+		gate.release(owner, next)
+	}
+	if err != nil {
 		return err
 	}
 	b := block[:m.Length]
@@ -189,6 +226,9 @@ func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, b
 	c.up.Add(len(b))
 	return nil
 }
+
+// maxGateJobs bounds a writer's pieces in progress at the upload gate.
+const maxGateJobs = 64
 
 // limited reports whether any of limits caps the rate.
 func limited(limits []*rate.Limiter) bool {

@@ -208,7 +208,7 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 	downLimits := t.cl.downLimits(t)
 	upLimits := t.cl.upLimits(t)
 	go c.readLoop(t.inbox, t.maxMessageLength(), downLimits)
-	go c.writeLoop(t.storage, upLimits)
+	go c.writeLoop(t.storage, upLimits, &t.upGate)
 }
 
 // sendHaves sends our piece set as the first message.

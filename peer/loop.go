@@ -50,6 +50,10 @@ func (t *torrent) run() {
 			t.onHashResult(r)
 		case now := <-ticker.C:
 			t.tick(now)
+			t.endgameTicker()
+		case <-t.egC:
+			t.fillAll()
+			t.endgameTicker()
 		case <-t.ctx.Done():
 			t.shutdown()
 			return
@@ -99,6 +103,9 @@ func (t *torrent) initInfo() error {
 		PieceLength: info.PieceLength,
 		TotalLength: info.TotalLength(),
 		Rand:        t.rng,
+
+		DuplicateWorth: t.dupWorth,
+		EndgameDepth:   endgameDepth,
 	})
 	if err != nil {
 		st.Close()
@@ -249,6 +256,9 @@ func (t *torrent) resume() {
 }
 
 func (t *torrent) shutdown() {
+	if t.egTicker != nil {
+		t.egTicker.Stop()
+	}
 	for _, c := range t.conns {
 		t.dropConn(c, context.Canceled)
 	}

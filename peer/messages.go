@@ -130,6 +130,7 @@ func (t *torrent) onHave(c *peerConn, index uint32) {
 		return
 	}
 	t.pk.PeerHave(i)
+	c.hasSome.Store(true)
 	if t.pk.Wanted(i) {
 		c.wanted++
 	}
@@ -208,6 +209,7 @@ func (t *torrent) setPeerPieces(c *peerConn, bf bitfield.Bitfield) {
 		c.has = bf
 		t.pk.PeerBitfield(&c.has)
 	}
+	c.hasSome.Store(c.hasAll || !c.has.None())
 	t.recountWanted(c)
 	t.updateInterest(c)
 	t.fillRequests(c)

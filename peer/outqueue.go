@@ -82,6 +82,18 @@ func (q *outQueue) pendingUploads() int {
 	return q.uploads
 }
 
+// nextUpload is the piece of the first queued upload.
+func (q *outQueue) nextUpload() (piece uint32, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, it := range q.items {
+		if it.upload {
+			return it.m.Index, true
+		}
+	}
+	return 0, false
+}
+
 // removeUpload drops a queued upload the peer cancelled; it reports whether
 // one was still queued.
 func (q *outQueue) removeUpload(index, begin, length uint32) bool {

@@ -49,11 +49,16 @@ func (t *torrent) fillRequests(c *peerConn) {
 		has = &af
 	}
 	now := time.Now()
+	t.pickAt, t.pickDups = now, 0
 	t.pickBuf = t.pk.Pick(c.id, has, need, t.pickBuf[:0])
+	t.pickAt = time.Time{}
 	for _, b := range t.pickBuf {
 		c.outstanding[b] = now
 		c.pipe.OnRequestSent(now)
 		c.send(wire.Message{Type: pp.Request, Index: uint32(b.Piece), Begin: uint32(b.Begin), Length: uint32(b.Length)})
+	}
+	if t.egTicker == nil && t.pk.InEndgame() {
+		t.endgameTicker()
 	}
 }
 
@@ -172,6 +177,7 @@ func (t *torrent) pieceDone(i int, pb *pieceBuf) {
 	if t.pk.Done() && t.state == StateDownloading {
 		t.onComplete()
 	}
+	t.endgameTicker()
 }
 
 // hashFailed handles a piece whose hash did not match. Its blocks are

@@ -159,6 +159,7 @@ type torrent struct {
 	dataDir    string
 	resumePath string
 	upLimit    *rate.Limiter
+	upGate     uploadGate // orders rate-limited uploads across connections
 	downLimit  *rate.Limiter
 
 	// ---- loop-owned ----
@@ -202,6 +203,10 @@ type torrent struct {
 	verified             bool  // existing data checked: t.have may be saved
 	offerCount           []int // super-seeding: times each piece was offered
 	pickBuf              []picker.Block
+	pickAt               time.Time    // now, for dupWorth during a Pick
+	pickDups             int          // duplicates dupWorth allowed during this Pick
+	egTicker             *time.Ticker // the endgame tick (dupworth.go); nil outside endgame
+	egC                  <-chan time.Time
 	yourIP               netip.Addr // our address as peers report it (BEP 10 yourip)
 	seeds                []*seedServer
 	seedLayout           *webseed.Layout

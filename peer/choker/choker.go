@@ -17,6 +17,7 @@ type Peer struct {
 	Downloaded  int64     // cumulative payload bytes we received from it
 	Uploaded    int64     // cumulative payload bytes we sent to it
 	ConnectedAt time.Time // when the connection was established
+	Pieces      int       // pieces it holds (seed turns go to the fewest first)
 }
 
 // Result is the full set of peers that should be unchoked after a round

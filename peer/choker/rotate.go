@@ -12,8 +12,11 @@ import (
 // the other peers hold too, while pieces nobody else has wait for the next
 // round. So while seeding, a peer that has been sent at least quantum bytes
 // since it was unchoked gives its slot to an interested peer waiting for
-// one, least served first (the new holder's turn is a lent slot counted
-// from now). Peers that have had their quantum are choked in the order of
+// one, the one holding the fewest pieces first, then the least served
+// (the new holder's turn is a lent slot counted from now). Fewest pieces
+// first spreads a flash crowd's first pieces, each of which makes a new
+// uploader, and at the end lets the peers furthest behind catch up, so
+// the last completion comes sooner. Peers that have had their quantum are choked in the order of
 // the bytes they got, most first, as long as someone is waiting.
 //
 // It returns the peers to choke and, in the same order, the peers to
@@ -45,6 +48,7 @@ func (c *Choker) Rotate(now time.Time, peers []Peer, quantum int64, seeding bool
 	}
 	slices.SortFunc(done, func(a, b turn) int { return cmp.Or(-cmp.Compare(a.sent, b.sent), cmp.Compare(a.p.ID, b.p.ID)) })
 	c.leastServedFirst(waiting)
+	slices.SortStableFunc(waiting, func(a, b Peer) int { return cmp.Compare(a.Pieces, b.Pieces) })
 	for i := range min(len(done), len(waiting)) {
 		c.peers[done[i].p.ID].choke(now)
 		c.lend(waiting[i], now)

@@ -95,3 +95,29 @@ func TestRotateLeavesSlotsAlone(t *testing.T) {
 		t.Fatalf("rotated for an uninterested peer: %v", ch)
 	}
 }
+
+func TestRotateFewestPiecesFirst(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := New(Config{Rand: rand.New(rand.NewPCG(5, 6))}, now)
+	peers := rotatePeers(8, now)
+	first := c.Round(now, peers, true).Unchoked
+	var waiting []PeerID
+	for _, p := range peers {
+		if !slices.Contains(first, p.ID) {
+			waiting = append(waiting, p.ID)
+		}
+	}
+	// The waiting peers hold 9, 3, 3 and 0 pieces; the two holding 3 tie
+	// and go by ID (neither was served).
+	for i, n := range []int{9, 3, 3, 0} {
+		peers[waiting[i]-1].Pieces = n
+	}
+	for _, id := range first {
+		peers[id-1].Uploaded = 256 << 10
+	}
+	_, unchoke := c.Rotate(now.Add(time.Second), peers, 256<<10, true)
+	want := []PeerID{waiting[3], waiting[1], waiting[2], waiting[0]}
+	if !slices.Equal(unchoke, want) {
+		t.Fatalf("unchoked %v, want %v (fewest pieces first, then ID)", unchoke, want)
+	}
+}

@@ -8,8 +8,9 @@ import "github.com/shoal-p2p/shoal/peer/bitfield"
 // array within a level and the last blocks of a piece first (requested
 // last, they wait longest in the other peer's queue, so a duplicate of one
 // is the most likely to win and the least likely to arrive wasted), never
-// one this peer already has outstanding and never beyond MaxDuplicates
-// requests per block. Received then reports the other
+// one this peer already has outstanding, never beyond MaxDuplicates
+// requests per block and, with Config.DuplicateWorth, only a block the
+// duplicate would bring sooner. Received then reports the other
 // requesters so the engine can cancel them.
 func (p *Picker) pickEndgame(peer PeerID, has *bitfield.Bitfield, out []Block, want int) []Block {
 	cands := p.scratch[:0]
@@ -27,8 +28,12 @@ func (p *Picker) pickEndgame(peer PeerID, has *bitfield.Bitfield, out []Block, w
 				if pt.recv[b] || int(pt.nreq[b]) != level || p.requestedBy(pt, b, peer) {
 					continue
 				}
+				blk := Block{Piece: pt.piece, Begin: b * p.blockSize, Length: p.blockLen(size, b)}
+				if p.dupWorth != nil && !p.dupWorth(blk, pt.requesters(b, p.maxDup), peer) {
+					continue
+				}
 				p.request(pt, b, peer)
-				out = append(out, Block{Piece: pt.piece, Begin: b * p.blockSize, Length: p.blockLen(size, b)})
+				out = append(out, blk)
 				want--
 			}
 			if want == 0 {

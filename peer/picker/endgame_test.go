@@ -150,3 +150,44 @@ func TestEndgameDepth(t *testing.T) {
 	mustVerify(t, p)
 	mustVerify(t, q)
 }
+
+func TestEndgameDuplicateWorth(t *testing.T) {
+	// 1 piece of 4 blocks, all at peer 1. The engine says a duplicate of
+	// block 2 would lose the race (it is next in peer 1's queue); the
+	// others would win.
+	type ask struct {
+		b       Block
+		holders []PeerID
+		dup     PeerID
+	}
+	var asked []ask
+	var wins func(Block) bool
+	p := newPicker(t, Config{NumPieces: 1, PieceLength: 4 * 16384, RandomFirst: -1, EndgameDepth: -1,
+		DuplicateWorth: func(b Block, holders []PeerID, dup PeerID) bool {
+			asked = append(asked, ask{b, slices.Clone(holders), dup})
+			return wins(b)
+		}})
+	a := p.Pick(1, nil, 4, nil)
+	if len(a) != 4 || !p.InEndgame() {
+		t.Fatalf("picked %v endgame %v", a, p.InEndgame())
+	}
+	if len(asked) != 0 {
+		t.Fatalf("asked %v outside endgame", asked)
+	}
+	wins = func(b Block) bool { return b != a[2] }
+	got := p.Pick(2, nil, 10, nil)
+	if want := []Block{a[3], a[1], a[0]}; !slices.Equal(got, want) {
+		t.Fatalf("duplicates %v, want %v (not %v, which would lose)", got, want, a[2])
+	}
+	for _, q := range asked {
+		if q.dup != 2 || !slices.Equal(q.holders, []PeerID{1}) {
+			t.Fatalf("asked %+v, want holders [1] and dup 2", q)
+		}
+	}
+	// Later the original is late: the next Pick asks again and duplicates it.
+	wins = func(Block) bool { return true }
+	if got := p.Pick(2, nil, 10, nil); !slices.Equal(got, a[2:3]) {
+		t.Fatalf("second pick %v, want %v", got, a[2:3])
+	}
+	mustVerify(t, p)
+}

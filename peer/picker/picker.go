@@ -61,7 +61,14 @@ type Config struct {
 	// that loses arrives as wasted bytes when its cancel is late). Default
 	// DefaultEndgameDepth when 0; -1 means no limit.
 	EndgameDepth int
-	Rand         *rand.Rand // required
+	// DuplicateWorth, when set, is asked before each endgame duplicate:
+	// would block b, requested now from dup, arrive before it arrives from
+	// the peers that already have it outstanding (holders)? A duplicate
+	// that loses the race arrives as wasted bytes whenever its cancel is
+	// late, so the engine answers from the holders' queue positions and
+	// rates. When it says no, the block is asked again on the next Pick.
+	DuplicateWorth func(b Block, holders []PeerID, dup PeerID) bool
+	Rand           *rand.Rand // required
 }
 
 // Receipt tells the engine what an arrived block means.
@@ -89,6 +96,7 @@ type Picker struct {
 	randomFirst  int
 	maxDup       int
 	endgameDepth int
+	dupWorth     func(Block, []PeerID, PeerID) bool
 	rng          *rand.Rand
 
 	avail []int32 // holders per piece, seeds not included
@@ -175,6 +183,7 @@ func New(cfg Config) (*Picker, error) {
 		randomFirst:   cfg.RandomFirst,
 		maxDup:        cfg.MaxDuplicates,
 		endgameDepth:  cfg.EndgameDepth,
+		dupWorth:      cfg.DuplicateWorth,
 		rng:           cfg.Rand,
 		avail:         make([]int32, n),
 		prio:          make([]int8, n),

@@ -4,10 +4,16 @@ import "time"
 
 // Pipeline sizing constants.
 const (
-	MinDepth       = 2
-	MaxDepth       = 500
-	DepthWindow    = 3 * time.Second // rate-based depth covers this much transfer
-	DepthUnit      = 16 * 1024       // bytes per request assumed by Depth
+	MinDepth = 2
+	MaxDepth = 500
+	// Rate-based depth covers DepthWindow of transfer, or DepthRTTs round
+	// trips on a slow link, at most MaxDepthWindow. A deeper queue than the
+	// link needs only parks our last pieces behind one peer's queue at the
+	// end of a download, where other peers could bring them sooner.
+	DepthWindow    = time.Second
+	DepthRTTs      = 4
+	MaxDepthWindow = 3 * time.Second
+	DepthUnit      = 16 * 1024 // bytes per request assumed by Depth
 	RateWindow     = 5 * time.Second
 	SnubTime       = 60 * time.Second
 	InitialTimeout = 20 * time.Second
@@ -27,7 +33,9 @@ const (
 // Depth starts at MinDepth and grows by one per block received (slow
 // start, doubling per round trip) until the per-second download rate stops
 // growing by at least 10%, or a second passes with nothing received; from
-// then on it is Rate × DepthWindow / DepthUnit. Always within
+// then on it is Rate × window / DepthUnit, the window being DepthWindow
+// or DepthRTTs smoothed round trips, whichever is longer, at most
+// MaxDepthWindow. Always within
 // [MinDepth, MaxDepth].
 type Pipeline struct {
 	start time.Time
@@ -75,7 +83,8 @@ func (q *Pipeline) touch(now time.Time) {
 func (q *Pipeline) Depth() int {
 	d := q.depth
 	if !q.slow {
-		d = int(q.Rate(q.last) * DepthWindow.Seconds() / DepthUnit)
+		window := min(max(DepthWindow, DepthRTTs*q.srtt), MaxDepthWindow)
+		d = int(q.Rate(q.last) * window.Seconds() / DepthUnit)
 	}
 	return min(max(d, MinDepth), MaxDepth)
 }

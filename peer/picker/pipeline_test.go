@@ -32,15 +32,19 @@ func TestPipelineSlowStart(t *testing.T) {
 }
 
 func TestPipelineRateBased(t *testing.T) {
+	// The window is 1 s, or 4 round trips on a slow link, at most 3 s.
 	tests := []struct {
 		name          string
 		blocksPerSec  int
+		rtt           time.Duration
 		wantLo, wantH int
 	}{
-		{"10 blocks/s -> 30", 10, 28, 32},
-		{"1 block/s -> 3", 1, 3, 3},
-		{"16 KiB every 4 s -> min", 0, MinDepth, MinDepth},
-		{"400 blocks/s -> max", 400, MaxDepth, MaxDepth},
+		{"10 blocks/s, 200 ms -> 10", 10, 200 * time.Millisecond, 9, 11},
+		{"10 blocks/s, 500 ms -> 20", 10, 500 * time.Millisecond, 18, 22},
+		{"10 blocks/s, 2 s -> 30", 10, 2 * time.Second, 28, 32},
+		{"3 blocks/s -> 3", 3, 200 * time.Millisecond, 3, 3},
+		{"16 KiB every 4 s -> min", 0, 200 * time.Millisecond, MinDepth, MinDepth},
+		{"600 blocks/s -> max", 600, 200 * time.Millisecond, MaxDepth, MaxDepth},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +58,7 @@ func TestPipelineRateBased(t *testing.T) {
 			var now time.Time
 			for i := range n {
 				now = at(step/2 + time.Duration(i)*step)
-				q.OnBlock(now, DepthUnit, 200*time.Millisecond)
+				q.OnBlock(now, DepthUnit, tc.rtt)
 			}
 			if q.SlowStart() {
 				t.Fatal("still in slow start at a steady rate")

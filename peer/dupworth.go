@@ -1,0 +1,114 @@
+package peer
+
+import (
+	"time"
+
+	"github.com/shoal-p2p/shoal/peer/picker"
+)
+
+// Endgame duplicates that lose their race are the swarm's wasted bytes:
+// the peer that had the block first delivers it, our CANCEL to the
+// duplicate's peer arrives after that peer has sent it, and the second
+// copy is thrown away. So a block is duplicated only when the duplicate
+// would arrive first by our own estimate, and while duplicates wait for
+// that, the endgame tick asks again.
+
+const (
+	// endgameDepth is the picker's Config.EndgameDepth: with duplicates
+	// only where they win, a peer may carry several, so the last pieces
+	// spread over the peers that can bring them (with one at a time they
+	// came in at one block per round trip per peer).
+	endgameDepth   = 4
+	endgameTick    = 50 * time.Millisecond // how often idle peers are offered late blocks
+	unknownRTT     = 100 * time.Millisecond
+	unknownDupRate = 256 << 10 // B/s assumed for a peer that has not delivered yet
+)
+
+// dupWorth is the picker's Config.DuplicateWorth: would b, requested now
+// from dup, arrive before every copy already requested from holders?
+// A holder's copy comes after the blocks queued ahead of it at the rate
+// that peer delivers to us, and not before one round trip after it was
+// asked for; the duplicate comes after a round trip, our requests already
+// queued at the duplicate's peer and the block itself, at that peer's
+// rate. Holders without an estimate (a seed server, a
+// peer that has delivered nothing yet) are left out; with none left the
+// duplicate goes ahead, as before.
+func (t *torrent) dupWorth(b picker.Block, holders []picker.PeerID, dup picker.PeerID) bool {
+	d := t.conns[dup]
+	if d == nil {
+		return true
+	}
+	now := t.pickAt
+	if now.IsZero() {
+		now = time.Now()
+	}
+	queued := len(d.outstanding) + t.pickDups // ahead of b at the duplicate's peer
+	dupRTT := rttOr(d.pipe.SRTT())
+	dupETA := dupRTT + blockTime((queued+1)*b.Length, d.pipe.Rate(now), unknownDupRate)
+	dupMargin := dupRTT
+	for _, id := range holders {
+		h := t.conns[id]
+		if h == nil {
+			continue
+		}
+		sent, ok := h.outstanding[b]
+		rate := h.pipe.Rate(now)
+		if !ok || rate <= 0 {
+			continue
+		}
+		ahead := 0
+		for ob, at := range h.outstanding {
+			if at.Before(sent) || at.Equal(sent) && blockBefore(ob, b) {
+				ahead++
+			}
+		}
+		origETA := max(
+			blockTime((ahead+1)*b.Length, rate, 0),
+			sent.Add(rttOr(h.pipe.SRTT())).Sub(now)+blockTime(b.Length, rate, 0))
+		if dupETA+dupMargin >= origETA {
+			return false
+		}
+	}
+	t.pickDups++
+	return true
+}
+
+// blockTime is how long n bytes take at rate bytes/s (fallback when rate
+// is not positive).
+func blockTime(n int, rate, fallback float64) time.Duration {
+	if rate <= 0 {
+		rate = fallback
+	}
+	return time.Duration(float64(n) / rate * float64(time.Second))
+}
+
+func rttOr(rtt time.Duration) time.Duration {
+	if rtt <= 0 {
+		return unknownRTT
+	}
+	return rtt
+}
+
+// blockBefore orders blocks sent in the same instant as fillRequests sends
+// them: by piece, then offset.
+func blockBefore(a, b picker.Block) bool {
+	if a.Piece != b.Piece {
+		return a.Piece < b.Piece
+	}
+	return a.Begin < b.Begin
+}
+
+// endgameTicker runs the endgame tick while the torrent downloads in
+// endgame and stops it otherwise; the loop calls it after every tick and
+// every finished piece.
+func (t *torrent) endgameTicker() {
+	on := t.pk != nil && t.state == StateDownloading && t.pk.InEndgame()
+	switch {
+	case on && t.egTicker == nil:
+		t.egTicker = time.NewTicker(endgameTick)
+		t.egC = t.egTicker.C
+	case !on && t.egTicker != nil:
+		t.egTicker.Stop()
+		t.egTicker, t.egC = nil, nil
+	}
+}

@@ -1,0 +1,204 @@
+package peer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	pp "github.com/anacrolix/torrent/peer_protocol"
+
+	"github.com/shoal-p2p/shoal/peer/wire"
+)
+
+// waitWaiters blocks until n writers wait at g.
+func waitWaiters(t *testing.T, g *uploadGate, n int) {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		g.mu.Lock()
+		k := len(g.waiters)
+		g.mu.Unlock()
+		if k == n {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d writers waiting, want %d", k, n)
+		}
+	}
+}
+
+func TestUploadGateOrder(t *testing.T) {
+	var g uploadGate
+	holder := new(gateOwner)
+	if err := g.acquire(context.Background(), holder, gateKey{deadline: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Peers without a piece first, then earliest deadline, then arrival.
+	keys := []struct {
+		name string
+		k    gateKey
+	}{
+		{"late", gateKey{deadline: 10}},
+		{"early", gateKey{deadline: 5}},
+		{"newcomer", gateKey{first: true, deadline: 50}},
+		{"early-too", gateKey{deadline: 5}},
+	}
+	var mu sync.Mutex
+	var order []string
+	var wg sync.WaitGroup
+	for i, w := range keys {
+		wg.Go(func() {
+			o := new(gateOwner)
+			if err := g.acquire(context.Background(), o, w.k); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, w.name)
+			mu.Unlock()
+			g.release(o, nil)
+		})
+		waitWaiters(t, &g, i+1) // arrival order is the slice's
+	}
+	g.release(holder, nil)
+	wg.Wait()
+	if want := []string{"newcomer", "early", "early-too", "late"}; !slices.Equal(order, want) {
+		t.Fatalf("granted %v, want %v", order, want)
+	}
+	if g.busy || g.granted != 5 {
+		t.Fatalf("after all: busy %v, granted %d", g.busy, g.granted)
+	}
+}
+
+func TestUploadGateReservation(t *testing.T) {
+	var g uploadGate
+	job := new(gateOwner)
+	if err := g.acquire(context.Background(), job, gateKey{deadline: 4}); err != nil {
+		t.Fatal(err)
+	}
+	other := new(gateOwner)
+	granted := make(chan struct{})
+	go func() {
+		if err := g.acquire(context.Background(), other, gateKey{deadline: 8}); err == nil {
+			close(granted)
+		}
+	}()
+	waitWaiters(t, &g, 1)
+	// The job's next block comes before the waiter: the turn stays with it
+	// while it sends, and its next acquire passes at once.
+	g.release(job, &gateKey{deadline: 4})
+	if err := g.acquire(context.Background(), job, gateKey{deadline: 4}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-granted:
+		t.Fatal("the waiter took the reserved turn")
+	default:
+	}
+	// A reservation not used within reserveFor passes on.
+	g.release(job, &gateKey{deadline: 4})
+	select {
+	case <-granted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("an unused reservation never expired")
+	}
+	g.release(other, nil)
+	// A job whose next block comes later than a waiter's hands over.
+	if err := g.acquire(context.Background(), job, gateKey{deadline: 20}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan struct{})
+	go func() {
+		if err := g.acquire(context.Background(), other, gateKey{deadline: 9}); err == nil {
+			close(got)
+		}
+	}()
+	waitWaiters(t, &g, 1)
+	g.release(job, &gateKey{deadline: 20})
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the earlier waiter was not granted")
+	}
+	g.release(other, nil)
+}
+
+func TestUploadGateCancel(t *testing.T) {
+	var g uploadGate
+	holder := new(gateOwner)
+	_ = g.acquire(context.Background(), holder, gateKey{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- g.acquire(ctx, new(gateOwner), gateKey{}) }()
+	waitWaiters(t, &g, 1)
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("a cancelled wait was granted")
+	}
+	waitWaiters(t, &g, 0)
+	g.release(holder, nil)
+	if g.busy {
+		t.Fatal("gate busy with nobody holding it")
+	}
+}
+
+// readBlocks reads n PIECE messages from p and returns when each arrived.
+func readBlocks(p *rawPeer, n int) ([]time.Time, error) {
+	var at []time.Time
+	_ = p.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for len(at) < n {
+		var m wire.Message
+		if err := p.r.ReadMessage(&m); err != nil {
+			return at, fmt.Errorf("after %d blocks: %w", len(at), err)
+		}
+		if !m.Keepalive && m.Type == pp.Piece {
+			at = append(at, time.Now())
+		}
+	}
+	return at, nil
+}
+
+// A rate-limited seed finishes the piece it began for one peer before it
+// sends another peer's piece: that peer can relay its piece at once,
+// instead of both holding three quarters of one.
+func TestUploadGateFinishesOnePieceFirst(t *testing.T) {
+	const blk = 16 << 10
+	seed, st, _ := startSeed(t, 82, "g.bin", 1<<20, 4*blk, func(c *Config) { c.UploadRate = 10 * blk })
+	addr := seed.ListenAddr().String()
+	a := dialRawPeer(t, addr, "127.0.0.120", st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'G', 'A'}})
+	b := dialRawPeer(t, addr, "127.0.0.121", st.InfoHash(), wire.Options{PeerID: [20]byte{'-', 'G', 'B'}})
+	for _, p := range []*rawPeer{a, b} {
+		p.send(t, pp.Message{Type: pp.Interested})
+		if _, ok := p.waitUnchoke(time.Now().Add(5 * time.Second)); !ok {
+			t.Fatal("peer not unchoked with slots free")
+		}
+	}
+	request := func(p *rawPeer, piece int) {
+		for i := range 4 {
+			p.send(t, pp.Message{Type: pp.Request, Index: pp.Integer(piece), Begin: pp.Integer(i * blk), Length: blk})
+		}
+	}
+	request(a, 0)
+	first, err := readBlocks(a, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	request(b, 1)
+	var aAt, bAt []time.Time
+	var aErr, bErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { aAt, aErr = readBlocks(a, 3) })
+	wg.Go(func() { bAt, bErr = readBlocks(b, 4) })
+	wg.Wait()
+	if aErr != nil || bErr != nil {
+		t.Fatalf("reading blocks: %v, %v", aErr, bErr)
+	}
+	// At 10 blocks/s the blocks are 100 ms apart: A's piece must be whole
+	// before B's first block, not interleaved with B's.
+	if !aAt[2].Before(bAt[0]) {
+		t.Fatalf("B's first block came %v after A's first, before A's last (%v after)",
+			bAt[0].Sub(first[0]), aAt[2].Sub(first[0]))
+	}
+}
