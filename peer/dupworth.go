@@ -30,9 +30,10 @@ const (
 // that peer delivers to us, and not before one round trip after it was
 // asked for; the duplicate comes after a round trip, our requests already
 // queued at the duplicate's peer and the block itself, at that peer's
-// rate. Holders without an estimate (a seed server, a
-// peer that has delivered nothing yet) are left out; with none left the
-// duplicate goes ahead, as before.
+// rate, and must win by one more round trip (the estimates are rough, and
+// a close race is lost as often as won). Holders without an estimate (a
+// seed server, a peer that has delivered nothing yet) are left out; with
+// none left the duplicate goes ahead, as before.
 func (t *torrent) dupWorth(b picker.Block, holders []picker.PeerID, dup picker.PeerID) bool {
 	d := t.conns[dup]
 	if d == nil {
@@ -45,7 +46,8 @@ func (t *torrent) dupWorth(b picker.Block, holders []picker.PeerID, dup picker.P
 	queued := len(d.outstanding) + t.pickDups // ahead of b at the duplicate's peer
 	dupRTT := rttOr(d.pipe.SRTT())
 	dupETA := dupRTT + blockTime((queued+1)*b.Length, d.pipe.Rate(now), unknownDupRate)
-	dupMargin := dupRTT
+	// The holder's copy must come later than this for the duplicate to go.
+	need := dupETA + dupRTT // one more round trip as margin
 	for _, id := range holders {
 		h := t.conns[id]
 		if h == nil {
@@ -56,16 +58,19 @@ func (t *torrent) dupWorth(b picker.Block, holders []picker.PeerID, dup picker.P
 		if !ok || rate <= 0 {
 			continue
 		}
+		if sent.Add(rttOr(h.pipe.SRTT())).Sub(now)+blockTime(b.Length, rate, 0) > need {
+			continue // not here before a round trip: later whatever its queue
+		}
+		if blockTime(len(h.outstanding)*b.Length, rate, 0) <= need {
+			return false // here in time even from the back of its queue
+		}
 		ahead := 0
 		for ob, at := range h.outstanding {
 			if at.Before(sent) || at.Equal(sent) && blockBefore(ob, b) {
 				ahead++
 			}
 		}
-		origETA := max(
-			blockTime((ahead+1)*b.Length, rate, 0),
-			sent.Add(rttOr(h.pipe.SRTT())).Sub(now)+blockTime(b.Length, rate, 0))
-		if dupETA+dupMargin >= origETA {
+		if blockTime((ahead+1)*b.Length, rate, 0) <= need {
 			return false
 		}
 	}
