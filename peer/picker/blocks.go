@@ -133,7 +133,16 @@ func (p *Picker) Received(peer PeerID, b Block) Receipt {
 		return Receipt{}
 	}
 	pt := p.parts[b.Piece]
-	if pt == nil || pt.recv[bi] {
+	if pt == nil {
+		// Every request of the piece was cancelled before anything of it
+		// arrived, so its block state was released; a late block of it
+		// is taken all the same (below).
+		if !p.wanted(b.Piece) {
+			return Receipt{}
+		}
+		pt = p.acquire(b.Piece)
+	}
+	if pt.recv[bi] {
 		return Receipt{}
 	}
 	rs := pt.requesters(bi, p.maxDup)

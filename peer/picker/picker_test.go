@@ -521,3 +521,38 @@ func rampedPicker(t *testing.T, n int) *Picker {
 	}
 	return p
 }
+
+// A block that arrives after every request of its piece was cancelled
+// before anything of the piece came (so its block state was released) is
+// still taken while the piece is wanted: the bytes are here already.
+func TestLateBlockOfReleasedPiece(t *testing.T) {
+	p := newPicker(t, Config{NumPieces: 2, PieceLength: 2 * 16384, RandomFirst: -1})
+	a := p.Pick(1, nil, 2, nil)
+	if len(a) != 2 || a[0].Piece != a[1].Piece {
+		t.Fatalf("picked %v", a)
+	}
+	for _, b := range a {
+		p.Cancelled(1, b)
+	}
+	if p.parts[a[0].Piece] != nil {
+		t.Fatal("idle piece kept block state")
+	}
+	r := p.Received(1, a[0])
+	if !r.Wanted || r.PieceComplete || len(r.Cancel) != 0 {
+		t.Fatalf("late block of a released piece: %+v", r)
+	}
+	mustVerify(t, p)
+	// The rest of the piece is picked as usual, the late block not again.
+	got := p.Pick(2, nil, 1, nil)
+	if len(got) != 1 || got[0] != a[1] {
+		t.Fatalf("peer 2 got %v, want %v", got, a[1])
+	}
+	if r := p.Received(2, a[1]); !r.Wanted || !r.PieceComplete {
+		t.Fatalf("receipt %+v", r)
+	}
+	p.MarkHave(a[0].Piece)
+	if r := p.Received(1, a[0]); r.Wanted {
+		t.Fatal("block of a piece we have accepted")
+	}
+	mustVerify(t, p)
+}
