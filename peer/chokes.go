@@ -20,10 +20,18 @@ func (t *torrent) chokerPeers(now time.Time) []choker.Peer {
 			Downloaded:  c.down.Total(),
 			Uploaded:    c.up.Total(),
 			ConnectedAt: c.connectedAt,
-			Pieces:      c.has.Count(),
+			Pieces:      t.peerPieces(c),
 		})
 	}
 	return peers
+}
+
+// peerPieces is how many pieces c holds (c.has is empty for a seed).
+func (t *torrent) peerPieces(c *peerConn) int {
+	if c.hasAll {
+		return t.numPieces
+	}
+	return c.has.Count()
 }
 
 // chokeRound runs the 10-second round and applies its decision.

@@ -134,8 +134,7 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter,
 	w := wire.NewWriter(c.wc)
 	block := make([]byte, wire.BlockSize)
 	var items []outItem
-	jobs := make(map[uint32]*gateJob) // pieces being sent to this peer, for the upload gate
-	owner := new(gateOwner)
+	gw := newGateWriter(gate)
 	idle := time.NewTimer(keepaliveInterval)
 	defer idle.Stop()
 	for {
@@ -150,9 +149,9 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter,
 		if c.q.isClosed() {
 			return
 		}
-		perTake, g := maxUploadsPerTake, (*uploadGate)(nil)
+		perTake, g := maxUploadsPerTake, (*gateWriter)(nil)
 		if limited(limits) {
-			perTake, g = 1, gate
+			perTake, g = 1, gw
 		}
 		items = c.q.take(items, perTake)
 		for i := range items {
@@ -160,7 +159,7 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter,
 			_ = c.wc.SetWriteDeadline(time.Now().Add(time.Minute))
 			var err error
 			if it.upload {
-				err = c.upload(w, st(), it.m, block, limits, g, owner, jobs)
+				err = c.upload(w, st(), it.m, block, limits, g)
 			} else {
 				err = w.WriteMessage(&it.m)
 			}
@@ -178,40 +177,22 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter,
 	}
 }
 
-// upload sends one requested block. A rate-limited upload first waits for
-// its turn at the torrent's gate (nil when unlimited), then for tokens;
-// jobs holds, per piece being sent to this peer, the gate deadline it was
-// given with its first block and the blocks sent since.
-func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, block []byte, limits []*rate.Limiter, gate *uploadGate, owner *gateOwner, jobs map[uint32]*gateJob) error {
+// upload sends one requested block. A rate-limited upload (gw not nil)
+// first waits for its turn at the torrent's upload gate, then for tokens.
+func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, block []byte, limits []*rate.Limiter, gw *gateWriter) error {
 	if st == nil || int(m.Length) > len(block) {
 		return errors.New("upload without storage")
 	}
-	if gate != nil {
-		j := jobs[m.Index]
-		if j == nil {
-			if len(jobs) >= maxGateJobs {
-				clear(jobs) // pieces the peer finished elsewhere; forget them
-			}
-			blocks := (st.PieceSize(int(m.Index)) + wire.BlockSize - 1) / wire.BlockSize
-			j = &gateJob{deadline: gate.deadline(blocks), blocks: blocks}
-			jobs[m.Index] = j
-		}
-		if j.sent++; j.sent >= j.blocks {
-			delete(jobs, m.Index)
-		}
-		if err := gate.acquire(c.ctx, owner, gateKey{first: !c.hasSome.Load(), deadline: j.deadline}); err != nil {
+	if gw != nil {
+		blocks := (st.PieceSize(int(m.Index)) + wire.BlockSize - 1) / wire.BlockSize
+		if err := gw.wait(c.ctx, m.Index, blocks, !c.hasSome.Load()); err != nil {
 			return err
 		}
 	}
 	err := waitLimits(c.ctx, limits, int(m.Length))
-	if gate != nil {
-		var next *gateKey
-		if i, ok := c.q.nextUpload(); ok && err == nil {
-			if nj := jobs[i]; nj != nil {
-				next = &gateKey{first: !c.hasSome.Load(), deadline: nj.deadline}
-			}
-		}
-		gate.release(owner, next)
+	if gw != nil {
+		next, ok := c.q.nextUpload()
+		gw.done(next, ok && err == nil, !c.hasSome.Load())
 	}
 	if err != nil {
 		return err
@@ -226,9 +207,6 @@ func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, b
 	c.up.Add(len(b))
 	return nil
 }
-
-// maxGateJobs bounds a writer's pieces in progress at the upload gate.
-const maxGateJobs = 64
 
 // limited reports whether any of limits caps the rate.
 func limited(limits []*rate.Limiter) bool {

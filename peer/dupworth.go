@@ -33,16 +33,14 @@ const (
 // rate, and must win by one more round trip (the estimates are rough, and
 // a close race is lost as often as won). Holders without an estimate (a
 // seed server, a peer that has delivered nothing yet) are left out; with
-// none left the duplicate goes ahead, as before.
+// none left the duplicate goes ahead, as before. Only fillRequests picks
+// for peers (seed servers, the other caller of Pick, are no conn here).
 func (t *torrent) dupWorth(b picker.Block, holders []picker.PeerID, dup picker.PeerID) bool {
 	d := t.conns[dup]
 	if d == nil {
 		return true
 	}
 	now := t.pickAt
-	if now.IsZero() {
-		now = time.Now()
-	}
 	queued := len(d.outstanding) + t.pickDups // ahead of b at the duplicate's peer
 	dupRTT := rttOr(d.pipe.SRTT())
 	dupETA := dupRTT + blockTime((queued+1)*b.Length, d.pipe.Rate(now), unknownDupRate)
@@ -94,8 +92,10 @@ func rttOr(rtt time.Duration) time.Duration {
 	return rtt
 }
 
-// blockBefore orders blocks sent in the same instant as fillRequests sends
-// them: by piece, then offset.
+// blockBefore breaks ties between requests sent in the same fillRequests
+// call, which share a send time: by piece, then offset. Within a piece
+// that is the order they went out in; across pieces it is a guess (the
+// picker's order is not recorded).
 func blockBefore(a, b picker.Block) bool {
 	if a.Piece != b.Piece {
 		return a.Piece < b.Piece
@@ -104,8 +104,9 @@ func blockBefore(a, b picker.Block) bool {
 }
 
 // endgameTicker runs the endgame tick while the torrent downloads in
-// endgame and stops it otherwise; the loop calls it after every tick and
-// every finished piece.
+// endgame and stops it otherwise. fillRequests starts it on entering
+// endgame; each tick checks it again, so it stops within one tick of the
+// download finishing, pausing or leaving endgame.
 func (t *torrent) endgameTicker() {
 	on := t.pk != nil && t.state == StateDownloading && t.pk.InEndgame()
 	switch {

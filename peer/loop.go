@@ -50,7 +50,6 @@ func (t *torrent) run() {
 			t.onHashResult(r)
 		case now := <-ticker.C:
 			t.tick(now)
-			t.endgameTicker()
 		case <-t.egC:
 			t.fillAll()
 			t.endgameTicker()

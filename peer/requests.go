@@ -51,7 +51,6 @@ func (t *torrent) fillRequests(c *peerConn) {
 	now := time.Now()
 	t.pickAt, t.pickDups = now, 0
 	t.pickBuf = t.pk.Pick(c.id, has, need, t.pickBuf[:0])
-	t.pickAt = time.Time{}
 	for _, b := range t.pickBuf {
 		c.outstanding[b] = now
 		c.pipe.OnRequestSent(now)
@@ -177,7 +176,6 @@ func (t *torrent) pieceDone(i int, pb *pieceBuf) {
 	if t.pk.Done() && t.state == StateDownloading {
 		t.onComplete()
 	}
-	t.endgameTicker()
 }
 
 // hashFailed handles a piece whose hash did not match. Its blocks are

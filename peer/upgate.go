@@ -48,10 +48,54 @@ const reserveFor = 10 * time.Millisecond
 // gateOwner identifies one connection's writer at the gate.
 type gateOwner struct{ _ byte } // not zero-size: distinct owners must compare unequal
 
-// gateJob is one piece being sent to one peer (owned by its writer).
+// gateWriter is one connection writer's side of the gate: its owner token
+// and the pieces it is sending (jobs), each with the deadline its first
+// block got and the blocks sent since. Only the writer uses it.
+type gateWriter struct {
+	g     *uploadGate
+	owner gateOwner
+	jobs  map[uint32]*gateJob
+}
+
 type gateJob struct {
 	deadline     uint64
 	blocks, sent int
+}
+
+// maxGateJobs bounds a writer's jobs: a job whose peer finished the piece
+// elsewhere never ends, and they are all forgotten at this many.
+const maxGateJobs = 64
+
+func newGateWriter(g *uploadGate) *gateWriter {
+	return &gateWriter{g: g, jobs: make(map[uint32]*gateJob)}
+}
+
+// wait takes the turn for the next block of piece (blocks blocks long);
+// first says the peer holds no piece. On success done must follow.
+func (w *gateWriter) wait(ctx context.Context, piece uint32, blocks int, first bool) error {
+	j := w.jobs[piece]
+	if j == nil {
+		if len(w.jobs) >= maxGateJobs {
+			clear(w.jobs)
+		}
+		j = &gateJob{deadline: w.g.deadline(blocks), blocks: blocks}
+		w.jobs[piece] = j
+	}
+	if j.sent++; j.sent >= j.blocks {
+		delete(w.jobs, piece)
+	}
+	return w.g.acquire(ctx, &w.owner, gateKey{first: first, deadline: j.deadline})
+}
+
+// done ends the turn. next is the piece of the writer's next queued
+// upload (ok false: none): a job in progress keeps the turn reserved when
+// it comes before every waiter.
+func (w *gateWriter) done(next uint32, ok, first bool) {
+	var k *gateKey
+	if j := w.jobs[next]; ok && j != nil {
+		k = &gateKey{first: first, deadline: j.deadline}
+	}
+	w.g.release(&w.owner, k)
 }
 
 // gateKey is a block's place in the gate's order.

@@ -72,20 +72,37 @@ func TestUploadGateOrder(t *testing.T) {
 	}
 }
 
-func TestUploadGateReservation(t *testing.T) {
-	var g uploadGate
-	job := new(gateOwner)
-	if err := g.acquire(context.Background(), job, gateKey{deadline: 4}); err != nil {
-		t.Fatal(err)
-	}
-	other := new(gateOwner)
+// acquireLater starts owner's acquire of g with key k, waits until it is
+// queued, and returns a channel closed once it is granted.
+func acquireLater(t *testing.T, g *uploadGate, owner *gateOwner, k gateKey) <-chan struct{} {
+	t.Helper()
 	granted := make(chan struct{})
 	go func() {
-		if err := g.acquire(context.Background(), other, gateKey{deadline: 8}); err == nil {
+		if err := g.acquire(context.Background(), owner, k); err == nil {
 			close(granted)
 		}
 	}()
-	waitWaiters(t, &g, 1)
+	waitWaiters(t, g, 1)
+	return granted
+}
+
+// mustBeGranted waits up to 5 s for granted.
+func mustBeGranted(t *testing.T, granted <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-granted:
+	case <-time.After(5 * time.Second):
+		t.Fatal(what)
+	}
+}
+
+func TestUploadGateReservation(t *testing.T) {
+	var g uploadGate
+	job, other := new(gateOwner), new(gateOwner)
+	if err := g.acquire(context.Background(), job, gateKey{deadline: 4}); err != nil {
+		t.Fatal(err)
+	}
+	granted := acquireLater(t, &g, other, gateKey{deadline: 8})
 	// The job's next block comes before the waiter: the turn stays with it
 	// while it sends, and its next acquire passes at once.
 	g.release(job, &gateKey{deadline: 4})
@@ -99,29 +116,15 @@ func TestUploadGateReservation(t *testing.T) {
 	}
 	// A reservation not used within reserveFor passes on.
 	g.release(job, &gateKey{deadline: 4})
-	select {
-	case <-granted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("an unused reservation never expired")
-	}
+	mustBeGranted(t, granted, "an unused reservation never expired")
 	g.release(other, nil)
 	// A job whose next block comes later than a waiter's hands over.
 	if err := g.acquire(context.Background(), job, gateKey{deadline: 20}); err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan struct{})
-	go func() {
-		if err := g.acquire(context.Background(), other, gateKey{deadline: 9}); err == nil {
-			close(got)
-		}
-	}()
-	waitWaiters(t, &g, 1)
+	got := acquireLater(t, &g, other, gateKey{deadline: 9})
 	g.release(job, &gateKey{deadline: 20})
-	select {
-	case <-got:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the earlier waiter was not granted")
-	}
+	mustBeGranted(t, got, "the earlier waiter was not granted")
 	g.release(other, nil)
 }
 
