@@ -18,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/shoal-p2p/shoal/peer"
+	"github.com/shoal-p2p/shoal/peer/webseed"
 	"github.com/shoal-p2p/shoal/proximity"
 )
 
@@ -36,6 +37,7 @@ type Daemon struct {
 	st        *store
 	token     string
 	seedLimit *rate.Limiter
+	seedTurns *webseed.Turns // order of capped web-seed responses
 	seedStats seedCounters
 	dataRoot  *os.Root
 
@@ -78,6 +80,7 @@ func New(src Sources) (*Daemon, error) {
 		d.log = slog.New(slog.NewTextHandler(os.Stderr, hopts))
 	}
 	d.seedLimit = newLimiter(cfg.SeedUpRate)
+	d.seedTurns = webseed.NewTurns(webseed.TurnsAtOnce, webseed.TurnHold)
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}

@@ -107,6 +107,13 @@ func (d *Daemon) serveSeed(w http.ResponseWriter, r *http.Request) {
 	}
 	var out http.ResponseWriter = &countingWriter{ResponseWriter: w, n: &d.seedStats.bytes}
 	if d.seedLimit.Limit() != rate.Inf {
+		// Capped, responses take turns (webseed.Turns) instead of all
+		// sharing the rate.
+		release, err := d.seedTurns.Wait(r.Context())
+		if err != nil {
+			return // the client went away while waiting
+		}
+		defer release()
 		out = &limitedWriter{ResponseWriter: w, lim: d.seedLimit, r: r, n: &d.seedStats.bytes}
 	}
 	http.ServeContent(out, r, path.Base(r.URL.Path), fi.ModTime(), f)

@@ -195,3 +195,51 @@ func TestDownloadFromDaemonWebSeed(t *testing.T) {
 		t.Fatalf("web seed counters %+v", g)
 	}
 }
+
+// Capped, web-seed responses take turns (webseed.Turns): a third request
+// made while two are being sent gets its answer only after one of them is
+// done, instead of all three sharing the rate.
+func TestSeedServingTakesTurns(t *testing.T) {
+	td, _, _, _ := seedDaemon(t, map[string]string{"seed-up-rate": "1MiB"})
+	type resp struct {
+		header, done time.Time
+		err          error
+	}
+	fetch := func(rng string) <-chan resp {
+		ch := make(chan resp, 2)
+		go func() {
+			req, _ := http.NewRequest("GET", td.base+"/seed/single.bin", nil)
+			req.Header.Set("Range", rng)
+			c := &http.Client{Timeout: 30 * time.Second}
+			r, err := c.Do(req)
+			if err != nil {
+				ch <- resp{err: err}
+				return
+			}
+			defer r.Body.Close()
+			header := time.Now()
+			ch <- resp{header: header}
+			_, err = io.Copy(io.Discard, r.Body)
+			ch <- resp{header: header, done: time.Now(), err: err}
+		}()
+		return ch
+	}
+	first, second := fetch("bytes=0-1048575"), fetch("bytes=1048576-2097151")
+	for _, ch := range []<-chan resp{first, second} {
+		if r := <-ch; r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	third := fetch("bytes=2097152-2162687")
+	r3 := <-third
+	if r3.err != nil {
+		t.Fatal(r3.err)
+	}
+	r1, r2 := <-first, <-second
+	if r1.err != nil || r2.err != nil {
+		t.Fatalf("responses: %v, %v", r1.err, r2.err)
+	}
+	if done := min(r1.done.UnixNano(), r2.done.UnixNano()); r3.header.UnixNano() < done {
+		t.Fatalf("third response began %v before either of the first two was done", time.Unix(0, done).Sub(r3.header))
+	}
+}

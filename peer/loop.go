@@ -53,6 +53,8 @@ func (t *torrent) run() {
 		case <-t.egC:
 			t.fillAll()
 			t.endgameTicker()
+		case now := <-t.firstPieceC:
+			t.firstPieceWake(now)
 		case <-t.ctx.Done():
 			t.shutdown()
 			return
@@ -257,6 +259,9 @@ func (t *torrent) resume() {
 func (t *torrent) shutdown() {
 	if t.egTicker != nil {
 		t.egTicker.Stop()
+	}
+	if t.firstPieceTimer != nil {
+		t.firstPieceTimer.Stop()
 	}
 	for _, c := range t.conns {
 		t.dropConn(c, context.Canceled)

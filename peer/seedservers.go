@@ -96,6 +96,9 @@ type seedServer struct {
 // steadily (and a crash loses little) while a fast one gets big requests.
 func (t *torrent) span(s *seedServer) int64 {
 	want := int64(seedFirstSpan)
+	if t.firstPiece {
+		return t.info.PieceLength
+	}
 	if s.rate > 0 {
 		want = int64(s.rate * seedSpanTime.Seconds())
 	}
@@ -110,6 +113,7 @@ func (t *torrent) initSeedServers() {
 	for i, u := range t.spec.WebSeeds {
 		t.seeds = append(t.seeds, &seedServer{url: u, id: seedServerIDBase + picker.PeerID(i)})
 	}
+	t.armFirstPiece(time.Now())
 }
 
 func (t *torrent) seedServer(id picker.PeerID) *seedServer {
@@ -223,6 +227,10 @@ func (t *torrent) seedServerTick(now time.Time) {
 		return
 	}
 	t.seedEligible, t.fallbackReason = t.fallbackNeed(now)
+	t.firstPiece = t.fallbackReason == "" && t.firstPieceNeed(now)
+	if t.firstPiece {
+		t.fallbackReason = "holding no piece to trade: one from a seed server"
+	}
 	t.seedDispatch(now)
 }
 
@@ -241,10 +249,19 @@ func (t *torrent) seedDispatch(now time.Time) {
 	if len(t.conns) == 0 {
 		perHost = soloSeedPerHost
 	}
+	if t.firstPiece {
+		if t.firstPieceBusy() {
+			return
+		}
+		perHost = 1
+	}
 	for _, s := range t.seeds {
 		for s.dropped == "" && !now.Before(s.nextTry) && s.inflight < perHost {
 			if !t.seedFetch(s, t.seedEligible) {
 				break
+			}
+			if t.firstPiece {
+				return // one request in all
 			}
 		}
 	}

@@ -212,9 +212,13 @@ type torrent struct {
 	seedLayout           *webseed.Layout
 	fallbackReason       string
 	seedEligible         *bitfield.Bitfield // pieces seed servers may fetch (nil: any), per the last tick
-	seedHeld             bool               // seed-server requests held back by back-pressure
-	stuckSince           time.Time          // since when some wanted pieces have no serving peer
-	slowSince            time.Time          // since when the swarm rate is under the floor
+	seedStart            time.Time          // when seed servers came into play (firstpiece.go)
+	firstPiece           bool               // seed servers serve only our first piece now
+	firstPieceTimer      *time.Timer        // the first-piece grace, until it ends
+	firstPieceC          <-chan time.Time
+	seedHeld             bool      // seed-server requests held back by back-pressure
+	stuckSince           time.Time // since when some wanted pieces have no serving peer
+	slowSince            time.Time // since when the swarm rate is under the floor
 	lastDHT              time.Time
 	dhtLookup            bool // an announce lookup is running
 	dhtLast              dht.LookupStats

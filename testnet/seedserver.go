@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/shoal-p2p/shoal/peer/webseed"
 )
 
 // seedServer is an HTTP server holding the payload for BEP 19 web seeds,
@@ -31,6 +33,7 @@ func startSeedServer(ip, dir string, rateCap int64) (*seedServer, error) {
 	if rateCap > 0 {
 		lim = rate.NewLimiter(rate.Limit(rateCap), int(max(rateCap/4, 64<<10)))
 	}
+	turns := webseed.NewTurns(webseed.TurnsAtOnce, webseed.TurnHold)
 	files := http.StripPrefix("/seed/", http.FileServer(http.Dir(dir)))
 	ss.srv = &http.Server{
 		ReadHeaderTimeout: 5 * time.Second,
@@ -38,6 +41,14 @@ func startSeedServer(ip, dir string, rateCap int64) (*seedServer, error) {
 			if !strings.HasPrefix(r.URL.Path, "/seed/") {
 				http.NotFound(w, r)
 				return
+			}
+			if lim != nil {
+				// Capped, responses take turns like shoal daemon's.
+				release, err := turns.Wait(r.Context())
+				if err != nil {
+					return
+				}
+				defer release()
 			}
 			files.ServeHTTP(&countWriter{ResponseWriter: w, n: &ss.served, lim: lim, ctx: r.Context()}, r)
 		}),
