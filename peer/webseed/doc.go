@@ -6,5 +6,6 @@
 // URL rules for single- and multi-file torrents) and issues piece-aligned
 // Range requests over keep-alive connections. Deciding when to use a seed
 // server, hash-checking its data and dropping bad servers is the engine's
-// job.
+// job. On the serving side, Turns orders a rate-capped seed server's
+// responses (shoal daemon, the testnet's servers).
 package webseed
