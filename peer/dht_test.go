@@ -61,3 +61,82 @@ func TestMagnetOverDHTOnly(t *testing.T) {
 		t.Errorf("leecher reports no DHT nodes")
 	}
 }
+
+// A leecher whose first DHT lookup finds nobody — the seed has not
+// announced yet, as after a whole swarm restarts — looks again within
+// seconds, not after the minute a torrent with few peers otherwise waits.
+func TestDHTEmptyLookupRetried(t *testing.T) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.133:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := dht.New(dht.Config{Conn: pc, StartJitter: -1, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer boot.Close()
+	bootAddr := []string{boot.Addr().String()}
+
+	seedDir := t.TempDir()
+	mi := makeTorrent(t, seedDir, "retry.bin", 1<<20, 64<<10)
+	leech := newTestClient(t, 134, func(c *Config) { c.DHTBootstrap = bootAddr })
+	lt, err := leech.Add(context.Background(), mi, AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	emptyLookups := func() (n int) {
+		lt.t.call(func(tt *torrent) { n = tt.dhtEmpty })
+		return n
+	}
+	for emptyLookups() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the leecher's first DHT lookup did not end empty within 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The seed runs no DHT itself: a separate node on its address announces
+	// it, so only the leecher's own lookups can bring the two together.
+	start := time.Now()
+	seed := newTestClient(t, 135, func(c *Config) { c.DataDir = seedDir; c.NoDHT = true })
+	if _, err := seed.Add(context.Background(), mi, AddOptions{Seed: true}); err != nil {
+		t.Fatal(err)
+	}
+	spc, err := net.ListenPacket("udp4", "127.0.0.135:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := dht.New(dht.Config{Conn: spc, StartJitter: -1, Bootstrap: bootAddr, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for range sn.Announce(ctx, lt.InfoHash(), int(seed.ListenAddr().Port())).C {
+	}
+	for {
+		if p := lt.Stats().Peers; len(p) > 0 {
+			if p[0].Source != SourceDHT {
+				t.Fatalf("first peer %s from %s, want the DHT", p[0].Addr, p[0].Source)
+			}
+			t.Logf("found the seed %v after it started", time.Since(start).Round(10*time.Millisecond))
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("no peer 30 s after the seed started (the lonely re-lookup waits %v)", dhtLonelyEvery)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestDHTRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want time.Duration
+	}{{1, 2 * time.Second}, {2, 4 * time.Second}, {5, 32 * time.Second}, {6, time.Minute}, {100, time.Minute}} {
+		if got := dhtRetryAfter(c.n); got != c.want {
+			t.Errorf("dhtRetryAfter(%d) = %v, want %v", c.n, got, c.want)
+		}
+	}
+}

@@ -22,6 +22,11 @@ import (
 const (
 	dhtAnnounceEvery = 15 * time.Minute
 	dhtLonelyEvery   = time.Minute // while we have few peers
+	// dhtEmptyRetry is the wait after a lookup that found nobody while we
+	// have no peer at all, doubling with every empty lookup up to
+	// dhtLonelyEvery: a swarm that restarts together looks itself up
+	// before anyone has announced again.
+	dhtEmptyRetry    = 2 * time.Second
 	dhtLookupTimeout = 2 * time.Minute
 	dhtFewPeers      = 5
 	dhtStateFileName = "dht.state"
@@ -84,6 +89,9 @@ func (t *torrent) dhtTick(now time.Time) {
 	every := dhtAnnounceEvery
 	if len(t.conns) < dhtFewPeers && t.state != StateSeeding {
 		every = dhtLonelyEvery
+		if len(t.conns) == 0 && t.dhtEmpty > 0 {
+			every = dhtRetryAfter(t.dhtEmpty)
+		}
 	}
 	if !t.lastDHT.IsZero() && now.Sub(t.lastDHT) < every {
 		return
@@ -113,6 +121,11 @@ func (t *torrent) dhtTick(now time.Time) {
 		st := l.Stats()
 		t.post(event{kind: evCmd, fn: func(tt *torrent) {
 			tt.dhtLookup = false
+			if found == 0 {
+				tt.dhtEmpty++
+			} else {
+				tt.dhtEmpty = 0
+			}
 			tt.dhtLast = st
 			tt.log.Debug("DHT lookup done", "peers", found, "queries", st.Queries, "took", st.Duration)
 		}})
@@ -133,4 +146,10 @@ func (t *torrent) onDHTPort(c *peerConn, port uint16) {
 		return
 	}
 	t.cl.dht.AddContact(netip.AddrPortFrom(c.addr.Addr(), port))
+}
+
+// dhtRetryAfter is the wait before the next lookup after n empty ones in a
+// row (n ≥ 1) while we have no peer.
+func dhtRetryAfter(n int) time.Duration {
+	return min(dhtEmptyRetry<<min(n-1, 10), dhtLonelyEvery)
 }

@@ -221,6 +221,7 @@ type torrent struct {
 	slowSince            time.Time // since when the swarm rate is under the floor
 	lastDHT              time.Time
 	dhtLookup            bool // an announce lookup is running
+	dhtEmpty             int  // announce lookups in a row that found no peer
 	dhtLast              dht.LookupStats
 }
 
