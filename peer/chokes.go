@@ -98,12 +98,14 @@ func (t *torrent) unchoke(c *peerConn) {
 }
 
 // choke chokes a peer; BEP 6: its pending requests are rejected except those
-// for allowed-fast pieces. Without the fast extension they are dropped.
+// for allowed-fast pieces. Without the fast extension they are dropped. They
+// leave the queue before the CHOKE enters it: it overtakes queued uploads
+// (outQueue), and the writer must not take one of them with it.
 func (t *torrent) choke(c *peerConn) {
 	c.amChoking = true
-	c.sendType(pp.Choke)
 	fast := c.fast()
 	dropped := c.q.dropUploads(func(piece uint32) bool { return fast && c.allowedForThem[piece] })
+	c.sendType(pp.Choke)
 	if !fast {
 		return
 	}

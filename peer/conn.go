@@ -178,15 +178,31 @@ func (c *peerConn) writeLoop(st func() *storage.Storage, limits []*rate.Limiter,
 }
 
 // upload sends one requested block. A rate-limited upload (gw not nil)
-// first waits for its turn at the torrent's upload gate, then for tokens.
+// first waits for its turn at the torrent's upload gate, then for tokens;
+// messages queued meanwhile go out while it waits (sendControl).
 func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, block []byte, limits []*rate.Limiter, gw *gateWriter) error {
 	if st == nil || int(m.Length) > len(block) {
 		return errors.New("upload without storage")
 	}
 	if gw != nil {
 		blocks := (st.PieceSize(int(m.Index)) + wire.BlockSize - 1) / wire.BlockSize
-		if err := gw.wait(c.ctx, m.Index, blocks, !c.hasSome.Load()); err != nil {
-			return err
+		for {
+			err := gw.wait(c.ctx, c.q.control, m.Index, blocks, !c.hasSome.Load())
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, errGateWoken) {
+				return err
+			}
+			choked, err := c.sendControl(w)
+			if err != nil {
+				return err
+			}
+			if choked && !c.fast() {
+				// Without BEP 6 the peer dropped its requests at our choke.
+				gw.forget(m.Index)
+				return nil
+			}
 		}
 	}
 	err := waitLimits(c.ctx, limits, int(m.Length))
@@ -206,6 +222,21 @@ func (c *peerConn) upload(w *wire.Writer, st *storage.Storage, m wire.Message, b
 	}
 	c.up.Add(len(b))
 	return nil
+}
+
+// sendControl writes the queued messages other than uploads, for a writer
+// waiting to upload, and reports whether one was a choke.
+func (c *peerConn) sendControl(w *wire.Writer) (choked bool, err error) {
+	items := c.q.takeControl(nil)
+	for i := range items {
+		if items[i].m.Type == pp.Choke && !items[i].m.Keepalive {
+			choked = true
+		}
+		if err := w.WriteMessage(&items[i].m); err != nil {
+			return choked, err
+		}
+	}
+	return choked, w.Flush()
 }
 
 // limited reports whether any of limits caps the rate.

@@ -17,15 +17,24 @@ type outItem struct {
 // outQueue is the event loop's non-blocking hand-off to a connection's
 // writer goroutine. push never blocks; the writer drains everything queued
 // at once so that messages coalesce into few syscalls.
+//
+// Messages other than uploads overtake queued uploads: a rate-limited
+// writer may hold a second's worth of the peer's requests, and our own
+// requests, HAVEs, cancels and claims must not wait behind them (BitTorrent
+// orders nothing between a PIECE we send and our other messages; a choke
+// drops the queued uploads first, see torrent.choke).
 type outQueue struct {
 	mu      sync.Mutex
 	items   []outItem
 	uploads int
 	closed  bool
-	ready   chan struct{}
+	ready   chan struct{} // something was queued
+	control chan struct{} // a message other than an upload was queued
 }
 
-func newOutQueue() *outQueue { return &outQueue{ready: make(chan struct{}, 1)} }
+func newOutQueue() *outQueue {
+	return &outQueue{ready: make(chan struct{}, 1), control: make(chan struct{}, 1)}
+}
 
 func (q *outQueue) push(it outItem) {
 	q.mu.Lock()
@@ -36,8 +45,15 @@ func (q *outQueue) push(it outItem) {
 		}
 	}
 	q.mu.Unlock()
+	signal(q.ready)
+	if !it.upload {
+		signal(q.control)
+	}
+}
+
+func signal(ch chan struct{}) {
 	select {
-	case q.ready <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
@@ -51,29 +67,40 @@ func (q *outQueue) push(it outItem) {
 const maxUploadsPerTake = 4
 
 // take moves queued items into buf (reset first) and returns it: every
-// item up to and including the maxUploads-th upload, in order.
+// queued message other than an upload, in order, then the first
+// maxUploads uploads, in order.
 func (q *outQueue) take(buf []outItem, maxUploads int) []outItem {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n, ups := 0, 0
-	for n < len(q.items) && ups < maxUploads {
-		if q.items[n].upload {
-			ups++
+	buf = buf[:0]
+	for _, it := range q.items {
+		if !it.upload {
+			buf = append(buf, it)
 		}
-		n++
 	}
-	buf = append(buf[:0], q.items[:n]...)
-	clear(q.items[:n])
-	q.items = q.items[n:] // the taken prefix is left behind when append next grows the slice
+	kept, ups := q.items[:0], 0
+	for _, it := range q.items {
+		switch {
+		case !it.upload:
+		case ups < maxUploads:
+			buf = append(buf, it)
+			ups++
+		default:
+			kept = append(kept, it)
+		}
+	}
+	clear(q.items[len(kept):])
+	q.items = kept
 	q.uploads -= ups
 	if len(q.items) > 0 {
-		select {
-		case q.ready <- struct{}{}:
-		default:
-		}
+		signal(q.ready)
 	}
 	return buf
 }
+
+// takeControl is take without uploads: what a writer waiting to upload
+// sends meanwhile.
+func (q *outQueue) takeControl(buf []outItem) []outItem { return q.take(buf, 0) }
 
 // pendingUploads is the number of requested blocks not yet taken by the writer.
 func (q *outQueue) pendingUploads() int {
@@ -134,10 +161,8 @@ func (q *outQueue) close() {
 	q.items = nil
 	q.uploads = 0
 	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
+	signal(q.ready)
+	signal(q.control)
 }
 
 func (q *outQueue) isClosed() bool {

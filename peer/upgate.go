@@ -3,6 +3,7 @@ package peer
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -71,8 +72,11 @@ func newGateWriter(g *uploadGate) *gateWriter {
 }
 
 // wait takes the turn for the next block of piece (blocks blocks long);
-// first says the peer holds no piece. On success done must follow.
-func (w *gateWriter) wait(ctx context.Context, piece uint32, blocks int, first bool) error {
+// first says the peer holds no piece. On success done must follow. When
+// wake fires before the turn comes, wait gives up its place and returns
+// errGateWoken, the block not counted: the writer sends the messages that
+// woke it and waits again for the same block.
+func (w *gateWriter) wait(ctx context.Context, wake <-chan struct{}, piece uint32, blocks int, first bool) error {
 	j := w.jobs[piece]
 	if j == nil {
 		if len(w.jobs) >= maxGateJobs {
@@ -81,10 +85,21 @@ func (w *gateWriter) wait(ctx context.Context, piece uint32, blocks int, first b
 		j = &gateJob{deadline: w.g.deadline(blocks), blocks: blocks}
 		w.jobs[piece] = j
 	}
+	if err := w.g.acquire(ctx, wake, &w.owner, gateKey{first: first, deadline: j.deadline}); err != nil {
+		return err
+	}
 	if j.sent++; j.sent >= j.blocks {
 		delete(w.jobs, piece)
 	}
-	return w.g.acquire(ctx, &w.owner, gateKey{first: first, deadline: j.deadline})
+	return nil
+}
+
+// forget drops piece's job if none of its blocks went out (the peer gave
+// up the request while we waited).
+func (w *gateWriter) forget(piece uint32) {
+	if j := w.jobs[piece]; j != nil && j.sent == 0 {
+		delete(w.jobs, piece)
+	}
 }
 
 // done ends the turn. next is the piece of the writer's next queued
@@ -125,9 +140,14 @@ func (g *uploadGate) deadline(blocks int) uint64 {
 	return g.granted + uint64(max(blocks, 1))
 }
 
+// errGateWoken: a gate wait was given up for its wake channel.
+var errGateWoken = errors.New("upload gate: woken before the turn")
+
 // acquire waits until owner may take tokens for a block with key k. On
-// success the caller must call release.
-func (g *uploadGate) acquire(ctx context.Context, owner *gateOwner, k gateKey) error {
+// success the caller must call release. A wait given up (ctx done, or wake
+// fired; wake may be nil) leaves no trace, unless the turn came at the
+// same moment: then ctx passes it on, while wake takes it.
+func (g *uploadGate) acquire(ctx context.Context, wake <-chan struct{}, owner *gateOwner, k gateKey) error {
 	g.mu.Lock()
 	if g.reserved == owner || !g.busy {
 		g.reserved = nil
@@ -143,17 +163,28 @@ func (g *uploadGate) acquire(ctx context.Context, owner *gateOwner, k gateKey) e
 	select {
 	case <-w.ready:
 		return nil
-	case <-ctx.Done():
-		g.mu.Lock()
-		if w.index >= 0 {
-			heap.Remove(&g.waiters, w.index)
-			g.mu.Unlock()
-			return ctx.Err()
+	case <-wake:
+		if g.withdraw(w) {
+			return errGateWoken
 		}
-		g.mu.Unlock()
-		g.release(owner, nil) // granted as we gave up: pass the turn on
+		return nil // granted as we were woken: take it
+	case <-ctx.Done():
+		if !g.withdraw(w) {
+			g.release(owner, nil) // granted as we gave up: pass the turn on
+		}
 		return ctx.Err()
 	}
+}
+
+// withdraw takes w out of the queue; false: it was granted the turn.
+func (g *uploadGate) withdraw(w *gateWaiter) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if w.index < 0 {
+		return false
+	}
+	heap.Remove(&g.waiters, w.index)
+	return true
 }
 
 // release ends owner's turn. next is the key of owner's next queued block

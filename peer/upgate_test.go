@@ -2,6 +2,7 @@ package peer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -32,7 +33,7 @@ func waitWaiters(t *testing.T, g *uploadGate, n int) {
 func TestUploadGateOrder(t *testing.T) {
 	var g uploadGate
 	holder := new(gateOwner)
-	if err := g.acquire(context.Background(), holder, gateKey{deadline: 1}); err != nil {
+	if err := g.acquire(context.Background(), nil, holder, gateKey{deadline: 1}); err != nil {
 		t.Fatal(err)
 	}
 	// Peers without a piece first, then earliest deadline, then arrival.
@@ -51,7 +52,7 @@ func TestUploadGateOrder(t *testing.T) {
 	for i, w := range keys {
 		wg.Go(func() {
 			o := new(gateOwner)
-			if err := g.acquire(context.Background(), o, w.k); err != nil {
+			if err := g.acquire(context.Background(), nil, o, w.k); err != nil {
 				t.Error(err)
 				return
 			}
@@ -78,7 +79,7 @@ func acquireLater(t *testing.T, g *uploadGate, owner *gateOwner, k gateKey) <-ch
 	t.Helper()
 	granted := make(chan struct{})
 	go func() {
-		if err := g.acquire(context.Background(), owner, k); err == nil {
+		if err := g.acquire(context.Background(), nil, owner, k); err == nil {
 			close(granted)
 		}
 	}()
@@ -99,14 +100,14 @@ func mustBeGranted(t *testing.T, granted <-chan struct{}, what string) {
 func TestUploadGateReservation(t *testing.T) {
 	var g uploadGate
 	job, other := new(gateOwner), new(gateOwner)
-	if err := g.acquire(context.Background(), job, gateKey{deadline: 4}); err != nil {
+	if err := g.acquire(context.Background(), nil, job, gateKey{deadline: 4}); err != nil {
 		t.Fatal(err)
 	}
 	granted := acquireLater(t, &g, other, gateKey{deadline: 8})
 	// The job's next block comes before the waiter: the turn stays with it
 	// while it sends, and its next acquire passes at once.
 	g.release(job, &gateKey{deadline: 4})
-	if err := g.acquire(context.Background(), job, gateKey{deadline: 4}); err != nil {
+	if err := g.acquire(context.Background(), nil, job, gateKey{deadline: 4}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -119,7 +120,7 @@ func TestUploadGateReservation(t *testing.T) {
 	mustBeGranted(t, granted, "an unused reservation never expired")
 	g.release(other, nil)
 	// A job whose next block comes later than a waiter's hands over.
-	if err := g.acquire(context.Background(), job, gateKey{deadline: 20}); err != nil {
+	if err := g.acquire(context.Background(), nil, job, gateKey{deadline: 20}); err != nil {
 		t.Fatal(err)
 	}
 	got := acquireLater(t, &g, other, gateKey{deadline: 9})
@@ -131,10 +132,10 @@ func TestUploadGateReservation(t *testing.T) {
 func TestUploadGateCancel(t *testing.T) {
 	var g uploadGate
 	holder := new(gateOwner)
-	_ = g.acquire(context.Background(), holder, gateKey{})
+	_ = g.acquire(context.Background(), nil, holder, gateKey{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- g.acquire(ctx, new(gateOwner), gateKey{}) }()
+	go func() { done <- g.acquire(ctx, nil, new(gateOwner), gateKey{}) }()
 	waitWaiters(t, &g, 1)
 	cancel()
 	if err := <-done; err == nil {
@@ -145,6 +146,40 @@ func TestUploadGateCancel(t *testing.T) {
 	if g.busy {
 		t.Fatal("gate busy with nobody holding it")
 	}
+}
+
+// TestUploadGateWake: a writer waiting for its turn is woken by a message
+// to send (outQueue.control): it gives up its place without the turn and
+// without counting the block, and a later wait for the same block keeps
+// the job's deadline.
+func TestUploadGateWake(t *testing.T) {
+	var g uploadGate
+	holder := new(gateOwner)
+	_ = g.acquire(context.Background(), nil, holder, gateKey{})
+	w := newGateWriter(&g)
+	wake := make(chan struct{}, 1)
+	done := make(chan error)
+	go func() { done <- w.wait(context.Background(), wake, 7, 4, false) }()
+	waitWaiters(t, &g, 1)
+	dl := w.jobs[7].deadline
+	wake <- struct{}{}
+	if err := <-done; !errors.Is(err, errGateWoken) {
+		t.Fatalf("woken wait returned %v, want errGateWoken", err)
+	}
+	waitWaiters(t, &g, 0)
+	if j := w.jobs[7]; j == nil || j.sent != 0 || j.deadline != dl {
+		t.Fatalf("job after a woken wait: %+v, want unsent with deadline %d", j, dl)
+	}
+	go func() { done <- w.wait(context.Background(), wake, 7, 4, false) }()
+	waitWaiters(t, &g, 1)
+	g.release(holder, nil)
+	if err := <-done; err != nil {
+		t.Fatalf("second wait: %v", err)
+	}
+	if j := w.jobs[7]; j == nil || j.sent != 1 {
+		t.Fatalf("job after the granted wait: %+v, want one block sent", j)
+	}
+	w.done(0, false, false)
 }
 
 // readBlocks reads n PIECE messages from p and returns when each arrived.
