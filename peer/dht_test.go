@@ -15,16 +15,7 @@ import (
 // bootstrap node, the leecher finds it by lookup, fetches the metadata and
 // the data.
 func TestMagnetOverDHTOnly(t *testing.T) {
-	pc, err := net.ListenPacket("udp4", "127.0.0.130:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := dht.New(dht.Config{Conn: pc, StartJitter: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer boot.Close()
-	bootAddr := []string{boot.Addr().String()}
+	boot, bootAddr := dhtNodeOn(t, "127.0.0.130", nil)
 
 	seedDir := t.TempDir()
 	mi := makeTorrent(t, seedDir, "dht.bin", 2<<20, 64<<10)
@@ -66,16 +57,7 @@ func TestMagnetOverDHTOnly(t *testing.T) {
 // announced yet, as after a whole swarm restarts — looks again within
 // seconds, not after the minute a torrent with few peers otherwise waits.
 func TestDHTEmptyLookupRetried(t *testing.T) {
-	pc, err := net.ListenPacket("udp4", "127.0.0.133:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := dht.New(dht.Config{Conn: pc, StartJitter: -1, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer boot.Close()
-	bootAddr := []string{boot.Addr().String()}
+	_, bootAddr := dhtNodeOn(t, "127.0.0.133", nil)
 
 	seedDir := t.TempDir()
 	mi := makeTorrent(t, seedDir, "retry.bin", 1<<20, 64<<10)
@@ -102,15 +84,7 @@ func TestDHTEmptyLookupRetried(t *testing.T) {
 	if _, err := seed.Add(context.Background(), mi, AddOptions{Seed: true}); err != nil {
 		t.Fatal(err)
 	}
-	spc, err := net.ListenPacket("udp4", "127.0.0.135:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sn, err := dht.New(dht.Config{Conn: spc, StartJitter: -1, Bootstrap: bootAddr, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sn.Close()
+	sn, _ := dhtNodeOn(t, "127.0.0.135", bootAddr)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for range sn.Announce(ctx, lt.InfoHash(), int(seed.ListenAddr().Port())).C {
@@ -139,4 +113,21 @@ func TestDHTRetryAfter(t *testing.T) {
 			t.Errorf("dhtRetryAfter(%d) = %v, want %v", c.n, got, c.want)
 		}
 	}
+}
+
+// dhtNodeOn starts a DHT node on ip (any UDP port) that bootstraps from
+// boot, closed when the test ends; it returns the node and its address as
+// a bootstrap list.
+func dhtNodeOn(t *testing.T, ip string, boot []string) (*dht.Node, []string) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := dht.New(dht.Config{Conn: pc, StartJitter: -1, Bootstrap: boot, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n, []string{n.Addr().String()}
 }
