@@ -80,7 +80,9 @@ func TestDHTEmptyLookupRetried(t *testing.T) {
 	// The seed runs no DHT itself: a separate node on its address announces
 	// it, so only the leecher's own lookups can bring the two together.
 	start := time.Now()
-	seed := newTestClient(t, 135, func(c *Config) { c.DataDir = seedDir; c.NoDHT = true })
+	// The seed's upload cap keeps the download (and so the connection,
+	// which two seeds drop) open for seconds, long enough to be seen.
+	seed := newTestClient(t, 135, func(c *Config) { c.DataDir = seedDir; c.NoDHT = true; c.UploadRate = 256 << 10 })
 	if _, err := seed.Add(context.Background(), mi, AddOptions{Seed: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -97,10 +99,15 @@ func TestDHTEmptyLookupRetried(t *testing.T) {
 			t.Logf("found the seed %v after it started", time.Since(start).Round(10*time.Millisecond))
 			break
 		}
+		if lt.Stats().State == StateSeeding {
+			// Done between two polls: the DHT is its only peer source.
+			t.Logf("downloaded from the seed %v after it started", time.Since(start).Round(10*time.Millisecond))
+			break
+		}
 		if time.Since(start) > 30*time.Second {
 			t.Fatalf("no peer 30 s after the seed started (the lonely re-lookup waits %v)", dhtLonelyEvery)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
