@@ -33,17 +33,23 @@ const (
 // rate, and must win by one more round trip (the estimates are rough, and
 // a close race is lost as often as won). Holders without an estimate (a
 // seed server, a peer that has delivered nothing yet) are left out; with
-// none left the duplicate goes ahead, as before. Only fillRequests picks
-// for peers (seed servers, the other caller of Pick, are no conn here).
+// none left the duplicate goes ahead, as before. A seed server taking the
+// last pieces (seedtail.go) is judged the same way, by its measured rate
+// per request and an unknown round trip: the blocks picked before b in
+// the same request come ahead of it.
 func (t *torrent) dupWorth(b picker.Block, holders []picker.PeerID, dup picker.PeerID) bool {
-	d := t.conns[dup]
-	if d == nil {
+	now := t.pickAt
+	var dupRTT, dupETA time.Duration
+	if d := t.conns[dup]; d != nil {
+		queued := len(d.outstanding) + t.pickDups // ahead of b at the duplicate's peer
+		dupRTT = rttOr(d.pipe.SRTT())
+		dupETA = dupRTT + blockTime((queued+1)*b.Length, d.pipe.Rate(now), unknownDupRate)
+	} else if s := t.seedServer(dup); s != nil {
+		dupRTT = unknownRTT
+		dupETA = dupRTT + blockTime((t.pickDups+1)*b.Length, s.rate, unknownDupRate)
+	} else {
 		return true
 	}
-	now := t.pickAt
-	queued := len(d.outstanding) + t.pickDups // ahead of b at the duplicate's peer
-	dupRTT := rttOr(d.pipe.SRTT())
-	dupETA := dupRTT + blockTime((queued+1)*b.Length, d.pipe.Rate(now), unknownDupRate)
 	// The holder's copy must come later than this for the duplicate to go.
 	need := dupETA + dupRTT // one more round trip as margin
 	for _, id := range holders {

@@ -147,6 +147,7 @@ func (t *torrent) onHashResult(r storage.Result) {
 		t.hashFailed(r.Piece, pb)
 	}
 	t.fillAll()
+	t.seedTailCheck(time.Now())
 	if t.seedHeld && !t.backpressured() {
 		t.seedDispatch(time.Now())
 	}

@@ -20,8 +20,9 @@ import (
 // web seed) is asked for a run of pieces only when no connected peer can
 // serve them (no holder, or every holder chokes us) for a grace time, when
 // the swarm rate stays under a floor, or to finish the last pieces
-// (endgame). Its data is hash-checked like any peer's; a server that
-// serves bad data or ignores Range requests is dropped.
+// (endgame: the last few always, seedtail.go; more when peers are slow).
+// Its data is hash-checked like any peer's; a server that serves bad data
+// or ignores Range requests is dropped.
 
 // SeedServerMode says when seed servers are used.
 type SeedServerMode int
@@ -129,9 +130,13 @@ func (t *torrent) fallbackNeed(now time.Time) (eligible *bitfield.Bitfield, reas
 	if t.cfg.SeedServers == SeedServersAlways {
 		return nil, "always on"
 	}
-	// The last pieces: only when peers are slow to deliver them — in a busy
-	// swarm they come from peers in moments, and every peer fetching its
+	// The last few pieces, whatever the peers' rate (seedtail.go); more of
+	// the last pieces only when peers are slow to deliver them — in a busy
+	// swarm they come from peers in moments, and every peer fetching a long
 	// tail from the seed server would multiply the server's load.
+	if ok, why := t.seedTailNeed(); ok {
+		return nil, why
+	}
 	peerRate := t.peerRate()
 	if t.pk.InEndgame() && peerRate < seedEndgameRate {
 		return nil, "finishing the last pieces (peers are slow)"
@@ -273,6 +278,7 @@ func (t *torrent) seedFetch(s *seedServer, eligible *bitfield.Bitfield) bool {
 	if run == nil {
 		return false
 	}
+	t.pickAt, t.pickDups = time.Now(), 0 // for dupWorth, in endgame
 	blocks := t.pk.Pick(s.id, run, int(t.span(s)/16384)+1, nil)
 	if len(blocks) == 0 {
 		return false

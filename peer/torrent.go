@@ -203,7 +203,7 @@ type torrent struct {
 	verified             bool  // existing data checked: t.have may be saved
 	offerCount           []int // super-seeding: times each piece was offered
 	pickBuf              []picker.Block
-	pickAt               time.Time    // now of the latest fillRequests, for dupWorth during its Pick
+	pickAt               time.Time    // now of the latest fillRequests or seedFetch, for dupWorth during its Pick
 	pickDups             int          // duplicates dupWorth allowed during this Pick
 	egTicker             *time.Ticker // the endgame tick (dupworth.go); nil outside endgame
 	egC                  <-chan time.Time

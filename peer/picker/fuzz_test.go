@@ -147,17 +147,17 @@ func FuzzOps(f *testing.F) {
 			if err := p.verify(); err != nil {
 				t.Fatalf("step %d op %d: %v", steps, op, err)
 			}
-			done := true
+			missing := 0
 			for i := range n {
 				if p.Availability(i) != naive[i]+seeds {
 					t.Fatalf("step %d: availability of %d is %d, naive %d", steps, i, p.Availability(i), naive[i]+seeds)
 				}
 				if p.Wanted(i) {
-					done = false
+					missing++
 				}
 			}
-			if done != p.Done() {
-				t.Fatalf("step %d: Done %v, wanted pieces left: %v", steps, p.Done(), !done)
+			if (missing == 0) != p.Done() || missing != p.Missing() {
+				t.Fatalf("step %d: Done %v, Missing %d; %d wanted pieces left", steps, p.Done(), p.Missing(), missing)
 			}
 		}
 	})

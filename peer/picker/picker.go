@@ -321,6 +321,9 @@ func (p *Picker) Wanted(piece int) bool {
 // Done reports whether every wanted piece is had.
 func (p *Picker) Done() bool { return p.wantedMissing == 0 }
 
+// Missing is how many wanted pieces we do not have yet.
+func (p *Picker) Missing() int { return p.wantedMissing }
+
 // InEndgame reports whether every missing block of every wanted piece is
 // requested or received while something is still missing: Pick then hands
 // out duplicates.
