@@ -92,14 +92,15 @@ func TestDHTEmptyLookupRetried(t *testing.T) {
 	for range sn.Announce(ctx, lt.InfoHash(), int(seed.ListenAddr().Port())).C {
 	}
 	for {
-		if p := lt.Stats().Peers; len(p) > 0 {
+		s := lt.Stats()
+		if p := s.Peers; len(p) > 0 {
 			if p[0].Source != SourceDHT {
 				t.Fatalf("first peer %s from %s, want the DHT", p[0].Addr, p[0].Source)
 			}
 			t.Logf("found the seed %v after it started", time.Since(start).Round(10*time.Millisecond))
 			break
 		}
-		if lt.Stats().State == StateSeeding {
+		if s.State == StateSeeding {
 			// Done between two polls: the DHT is its only peer source.
 			t.Logf("downloaded from the seed %v after it started", time.Since(start).Round(10*time.Millisecond))
 			break

@@ -147,9 +147,10 @@ func (t *torrent) onHashResult(r storage.Result) {
 		t.hashFailed(r.Piece, pb)
 	}
 	t.fillAll()
-	t.seedTailCheck(time.Now())
+	now := time.Now()
+	t.seedTailCheck(now)
 	if t.seedHeld && !t.backpressured() {
-		t.seedDispatch(time.Now())
+		t.seedDispatch(now)
 	}
 }
 

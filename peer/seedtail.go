@@ -44,9 +44,9 @@ func (t *torrent) seedTailNeed() (bool, string) {
 
 // seedTailCheck runs the seed-server tick at once when a verified piece
 // leaves few enough pieces, instead of at the next 1 s tick: the tail of a
-// busy download lasts about that long.
+// busy download lasts about that long. seedServerTick checks the state.
 func (t *torrent) seedTailCheck(now time.Time) {
-	if len(t.seeds) == 0 || t.state != StateDownloading || t.pk == nil {
+	if len(t.seeds) == 0 || t.pk == nil {
 		return
 	}
 	if ok, _ := t.seedTailNeed(); ok {
