@@ -68,6 +68,10 @@ type peerConn struct {
 	dist           proximity.Distance
 	class          string            // why it was chosen: same-net, same-as, prefix, remote-quota
 	offered        map[int]time.Time // super-seeding: pieces offered to it, when
+	near           bool              // same AS or /24 (locality.go)
+	locCounted     bool              // near: its pieces are in the locality view
+	outside        int               // remote: pieces it has that we may fetch from outside
+	claims         map[int]time.Time // near: pieces it claimed, when
 }
 
 func (c *peerConn) fast() bool { return c.wc.Extensions.SupportsFast() }

@@ -183,6 +183,7 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 		}
 	}
 	c.asn, c.dist = t.classify(addr.Addr())
+	c.near = nearness(c.dist) > 0
 	if c.class == "" {
 		c.class = classOf(c.dist)
 	}
@@ -290,6 +291,7 @@ func (t *torrent) dropConn(c *peerConn, err error) {
 		} else if c.has.Len() == t.numPieces {
 			t.pk.PeerBitfieldLost(&c.has)
 		}
+		t.locGone(c)
 	}
 	if t.ch != nil {
 		t.ch.Forget(toChokerID(c.id))

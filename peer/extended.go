@@ -33,6 +33,9 @@ func (t *torrent) extHandshake(c *peerConn) []byte {
 	if !t.cfg.DisablePEX {
 		h.M["ut_pex"] = extPexID
 	}
+	if t.localityOn() {
+		h.M[wire.ClaimExtension] = extClaimID
+	}
 	if t.spec.InfoBytes != nil {
 		h.MetadataSize = len(t.spec.InfoBytes)
 	}
@@ -79,6 +82,8 @@ func (t *torrent) onExtended(c *peerConn, m *wire.Message) {
 		for _, a := range px.Added {
 			t.cands.add(a, SourcePEX)
 		}
+	case extClaimID:
+		t.onClaim(c, m.ExtendedPayload)
 	}
 }
 

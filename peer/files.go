@@ -53,6 +53,7 @@ func (t *torrent) applyFilePriorities() {
 	}
 	for i, p := range prio {
 		t.pk.SetPiecePriority(i, p)
+		t.locPieceChanged(i)
 	}
 	for _, c := range t.conns {
 		t.recountWanted(c)

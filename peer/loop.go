@@ -124,6 +124,7 @@ func (t *torrent) initInfo() error {
 	t.st = st
 	t.stMu.Unlock()
 	t.pk = pk
+	t.initLocality()
 	t.ch = choker.New(choker.Config{
 		RegularSlots:    t.cfg.RegularSlots,
 		OptimisticSlots: t.cfg.OptimisticSlots,
@@ -164,6 +165,7 @@ func (t *torrent) onVerified(bf bitfield.Bitfield, err error) {
 	bf.Indexes(func(i int) bool {
 		t.have.Set(i)
 		t.pk.MarkHave(i)
+		t.locPieceChanged(i)
 		return true
 	})
 	t.verified = true
@@ -207,6 +209,7 @@ func (t *torrent) tick(now time.Time) {
 	t.seedServerTick(now)
 	t.superTick(now)
 	t.dhtTick(now)
+	t.localityTick(now)
 	t.fillAll()
 }
 

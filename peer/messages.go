@@ -38,12 +38,14 @@ func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
 	switch m.Type {
 	case pp.Choke:
 		c.peerChoking = true
+		t.locSync(c)
 		if !c.fast() {
 			// Without BEP 6 a choke discards every pending request.
 			t.abandonRequests(c, false)
 		}
 	case pp.Unchoke:
 		c.peerChoking = false
+		t.locSync(c)
 		t.fillRequests(c)
 	case pp.Interested:
 		c.peerInterested = true
@@ -134,6 +136,7 @@ func (t *torrent) onHave(c *peerConn, index uint32) {
 	if t.pk.Wanted(i) {
 		c.wanted++
 	}
+	t.locHave(c, i)
 	if t.superSeeding() {
 		t.superOnHave(c, i)
 	}
@@ -141,7 +144,10 @@ func (t *torrent) onHave(c *peerConn, index uint32) {
 		// Count it as a seed from now on: O(1) for the picker.
 		t.pk.PeerBitfieldLost(&c.has)
 		t.pk.SeedJoined()
+		t.locUncount(c)
 		c.hasAll = true
+		t.locSync(c)
+		t.recountOutside(c)
 		if t.state == StateSeeding {
 			t.dropConn(c, errBothSeeds)
 			return
@@ -196,6 +202,7 @@ func (t *torrent) setPeerPieces(c *peerConn, bf bitfield.Bitfield) {
 			return true
 		})
 		t.pk.PeerBitfieldLost(&c.has)
+		t.locUncount(c)
 	}
 	if bf.All() {
 		c.hasAll = true
@@ -211,6 +218,8 @@ func (t *torrent) setPeerPieces(c *peerConn, bf bitfield.Bitfield) {
 	}
 	c.hasSome.Store(c.hasAll || !c.has.None())
 	t.recountWanted(c)
+	t.locSync(c)
+	t.recountOutside(c)
 	t.updateInterest(c)
 	t.fillRequests(c)
 	if t.superSeeding() {
@@ -233,7 +242,7 @@ func (t *torrent) recountWanted(c *peerConn) {
 }
 
 func (t *torrent) updateInterest(c *peerConn) {
-	want := c.wanted > 0 && t.state == StateDownloading
+	want := t.wantsFrom(c) && t.state == StateDownloading
 	if want == c.amInterested {
 		return
 	}

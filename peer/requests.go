@@ -50,7 +50,11 @@ func (t *torrent) fillRequests(c *peerConn) {
 	}
 	now := time.Now()
 	t.pickAt, t.pickDups = now, 0
-	t.pickBuf = t.pk.Pick(c.id, has, need, t.pickBuf[:0])
+	if t.restricted(c) {
+		t.pickBuf = t.pickOutside(c, has, need, t.pickBuf[:0])
+	} else {
+		t.pickBuf = t.pk.Pick(c.id, has, need, t.pickBuf[:0])
+	}
 	for _, b := range t.pickBuf {
 		c.outstanding[b] = now
 		c.pipe.OnRequestSent(now)
@@ -58,6 +62,7 @@ func (t *torrent) fillRequests(c *peerConn) {
 	}
 	if t.egTicker == nil && t.pk.InEndgame() {
 		t.endgameTicker()
+		t.locEndgame()
 	}
 }
 
@@ -165,6 +170,7 @@ func (t *torrent) pieceDone(i int, pb *pieceBuf) {
 	}
 	t.have.Set(i)
 	t.pk.MarkHave(i)
+	t.locPieceChanged(i)
 	for _, c := range t.conns {
 		c.send(wire.Message{Type: pp.Have, Index: uint32(i)})
 		if t.peerHas(c, i) {

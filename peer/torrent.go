@@ -18,6 +18,7 @@ import (
 	"github.com/shoal-p2p/shoal/dht"
 	"github.com/shoal-p2p/shoal/peer/bitfield"
 	"github.com/shoal-p2p/shoal/peer/choker"
+	"github.com/shoal-p2p/shoal/peer/locality"
 	"github.com/shoal-p2p/shoal/peer/picker"
 	"github.com/shoal-p2p/shoal/peer/storage"
 	"github.com/shoal-p2p/shoal/peer/webseed"
@@ -223,6 +224,11 @@ type torrent struct {
 	dhtLookup            bool // an announce lookup is running
 	dhtEmpty             int  // announce lookups in a row that found no peer
 	dhtLast              dht.LookupStats
+	loc                  *locality.View    // locality.go; nil with proximity off or no locator
+	myClaims             map[int]bool      // pieces we told near peers we fetch from outside
+	locMine, locAll      bitfield.Bitfield // scratch masks for remote picks
+	locWake              bool              // pieces became outside: fill remote pipelines
+	locTail              bool              // endgame reached: remote peers no longer restricted
 }
 
 type pieceBuf struct {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -156,5 +157,26 @@ func FuzzAcceptHandshake(f *testing.F) {
 		}
 		b.Close()
 		wg.Wait()
+	})
+}
+
+func FuzzDecodeClaim(f *testing.F) {
+	f.Add(EncodeClaim(ClaimMsg{Claim: []uint32{1, 2}, Drop: []uint32{9}}))
+	f.Add([]byte("de"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		m, err := DecodeClaim(in)
+		if err != nil {
+			return
+		}
+		if len(m.Claim) > MaxClaimPieces || len(m.Drop) > MaxClaimPieces {
+			t.Fatalf("caps exceeded: %d claimed, %d dropped", len(m.Claim), len(m.Drop))
+		}
+		m2, err := DecodeClaim(EncodeClaim(m))
+		if err != nil {
+			t.Fatalf("re-decoding: %v", err)
+		}
+		if !slices.Equal(m2.Claim, m.Claim) || !slices.Equal(m2.Drop, m.Drop) {
+			t.Fatalf("round trip %+v -> %+v", m, m2)
+		}
 	})
 }
