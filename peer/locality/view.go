@@ -121,19 +121,21 @@ func (v *View) refreshAll() {
 }
 
 // NearHave records that one more near peer has piece.
-func (v *View) NearHave(piece int) {
-	v.check(piece)
-	v.nearAvail[piece]++
-	v.refresh(piece)
-}
+func (v *View) NearHave(piece int) { v.add(v.nearAvail, piece, 1, "") }
 
 // NearLost records that one near peer fewer has piece.
 func (v *View) NearLost(piece int) {
+	v.add(v.nearAvail, piece, -1, "near availability below zero: NearLost without NearHave")
+}
+
+// add changes counts[piece] by d and refreshes the piece; a count that
+// would go below zero is a caller's bug, reported as misuse.
+func (v *View) add(counts []int32, piece int, d int32, misuse string) {
 	v.check(piece)
-	if v.nearAvail[piece] == 0 {
-		panic("locality: near availability below zero: NearLost without NearHave")
+	if counts[piece]+d < 0 {
+		panic("locality: " + misuse)
 	}
-	v.nearAvail[piece]--
+	counts[piece] += d
 	v.refresh(piece)
 }
 
@@ -175,21 +177,10 @@ func (v *View) NearSeedLeft() {
 }
 
 // Claim records that a near peer said it is fetching piece from outside.
-func (v *View) Claim(piece int) {
-	v.check(piece)
-	v.claims[piece]++
-	v.refresh(piece)
-}
+func (v *View) Claim(piece int) { v.add(v.claims, piece, 1, "") }
 
 // Unclaim withdraws one Claim of piece.
-func (v *View) Unclaim(piece int) {
-	v.check(piece)
-	if v.claims[piece] == 0 {
-		panic("locality: Unclaim without Claim")
-	}
-	v.claims[piece]--
-	v.refresh(piece)
-}
+func (v *View) Unclaim(piece int) { v.add(v.claims, piece, -1, "Unclaim without Claim") }
 
 // Mask sets in dst (of the torrent's length) the outside pieces that has
 // (nil: every piece) holds and, when share is given, that are in it;
