@@ -189,6 +189,7 @@ func (t *torrent) onConnected(wc *wire.Conn, addr netip.AddrPort, src Source, ou
 	}
 	t.conns[c.id] = c
 	t.byAddr[addr] = c
+	t.locNearChanged(c)
 	t.log.Debug("peer connected", "addr", addr, "source", src, "outgoing", outgoing, "encrypted", wc.Encrypted)
 
 	// BEP 3: the bitfield (or BEP 6 have_all/have_none) comes first.

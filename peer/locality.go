@@ -17,7 +17,8 @@ import (
 // pieces it started to fetch from outside (the shoal_claim extension), so
 // that a network takes in each piece about once and trades it inside.
 // Towards a remote peer with nothing of that kind it is not interested.
-// Near peers are asked plain rarest first. With proximity off or no
+// Near peers are asked plain rarest first. From the endgame on, remote
+// peers are asked like any other (restricted). With proximity off or no
 // locator, none of this runs.
 
 // extClaimID is the extension message ID we assign to shoal_claim.
@@ -72,10 +73,9 @@ func (t *torrent) locEndgame() {
 	for _, c := range t.conns {
 		if !c.near {
 			t.updateInterest(c)
+			t.fillRequests(c)
 		}
 	}
-	t.locWake = true
-	t.locWakeRemote()
 }
 
 // wantsFrom is whether we are interested in c: it has a piece we want and,
@@ -194,6 +194,7 @@ func (t *torrent) locGone(c *peerConn) {
 		return
 	}
 	if c.near {
+		t.locNearChanged(c)
 		for piece := range c.claims {
 			t.dropClaimOf(c, piece)
 		}
@@ -216,15 +217,26 @@ func (t *torrent) locPieceChanged(piece int) {
 }
 
 // split is our share of the pieces to fetch from outside, by peer ID
-// among us and our near peers.
+// among us and our near peers. It is computed again only after a near
+// peer connected or left (locNearChanged), not on every pick.
 func (t *torrent) split() locality.Split {
-	var near [][20]byte
-	for _, c := range t.conns {
-		if c.near {
-			near = append(near, c.wc.PeerID)
+	if !t.locSplitOK {
+		var near [][20]byte
+		for _, c := range t.conns {
+			if c.near {
+				near = append(near, c.wc.PeerID)
+			}
 		}
+		t.locSplit, t.locSplitOK = locality.SplitOf(t.cl.peerID, near), true
 	}
-	return locality.SplitOf(t.cl.peerID, near)
+	return t.locSplit
+}
+
+// locNearChanged: a near peer connected or left, so our share changes.
+func (t *torrent) locNearChanged(c *peerConn) {
+	if c.near {
+		t.locSplitOK = false
+	}
 }
 
 // pickOutside picks up to need blocks from remote connection c among the
@@ -300,7 +312,8 @@ func (t *torrent) releaseClaims() {
 
 // onClaim handles a shoal_claim message. Only near peers' claims count. Of
 // two near peers that claim the same piece, the one with the lower peer ID
-// keeps it; the other gives it up and cancels what it asked for.
+// keeps it; the other gives it up and asks outside for no more of it (what
+// it already asked for stays asked: see onOutsideChange).
 func (t *torrent) onClaim(c *peerConn, payload []byte) {
 	m, err := wire.DecodeClaim(payload)
 	if err != nil {
@@ -340,7 +353,7 @@ func (t *torrent) onClaim(c *peerConn, payload []byte) {
 			c.claims = map[int]time.Time{}
 		}
 		c.claims[piece] = now
-		t.loc.Claim(piece) // cancels our requests of it (onOutsideChange)
+		t.loc.Claim(piece) // no longer outside: no new requests of it
 	}
 	t.sendClaims(nil, yield)
 	t.locWakeRemote()

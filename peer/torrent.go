@@ -229,6 +229,8 @@ type torrent struct {
 	locMine, locAll      bitfield.Bitfield // scratch masks for remote picks
 	locWake              bool              // pieces became outside: fill remote pipelines
 	locTail              bool              // endgame reached: remote peers no longer restricted
+	locSplit             locality.Split    // our share of outside pieces (split), valid while locSplitOK
+	locSplitOK           bool
 }
 
 type pieceBuf struct {
