@@ -168,6 +168,9 @@ func (t *torrent) pieceDone(i int, pb *pieceBuf) {
 			t.pk.SetParole(c.id, false)
 		}
 	}
+	if t.firstPieceAt.IsZero() {
+		t.firstPieceAt = time.Now()
+	}
 	t.have.Set(i)
 	t.pk.MarkHave(i)
 	t.locPieceChanged(i)

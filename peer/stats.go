@@ -52,6 +52,9 @@ type Stats struct {
 	StartedAt       time.Time
 	CompletedAt     time.Time
 	DownloadingTook time.Duration
+	// FirstPieceAt is when the first piece downloaded this session was
+	// verified: until then the peer has nothing to give (zero before).
+	FirstPieceAt time.Time
 }
 
 // PeerStats describes one connection.
@@ -124,6 +127,7 @@ func (t *torrent) snapshot() Stats {
 		KnownPeers:   t.cands.len(),
 		StartedAt:    t.startedAt,
 		CompletedAt:  t.completedAt,
+		FirstPieceAt: t.firstPieceAt,
 		ETA:          -1,
 		Downloaded:   t.downloadedTotal(),
 		Uploaded:     t.uploadedTotal(),

@@ -199,6 +199,7 @@ type torrent struct {
 	webseedBytes         int64
 	startedAt            time.Time
 	completedAt          time.Time
+	firstPieceAt         time.Time // first piece verified this session (zero until then)
 	lastCheckpoint       time.Time
 	checkpointing        bool
 	verified             bool  // existing data checked: t.have may be saved

@@ -16,6 +16,7 @@ type snap struct {
 	Wasted      int64
 	Complete    bool
 	CompletedAt time.Time // zero when unknown
+	FirstPiece  time.Time // first piece verified; zero until then or when unknown
 	Peers       int       // connected now
 	// The torrent's last finished DHT lookup: peers found and how long it
 	// took (0 until one finished; in-process peers only).
@@ -70,7 +71,7 @@ func (p *inproc) close() snap {
 func snapOf(s peer.Stats) snap {
 	return snap{
 		Downloaded: s.Downloaded, FromSeeds: s.FromSeeds, Uploaded: s.Uploaded, Wasted: s.Wasted,
-		Complete: s.HaveInfo && s.Progress >= 1, CompletedAt: s.CompletedAt, Peers: len(s.Peers),
+		Complete: s.HaveInfo && s.Progress >= 1, CompletedAt: s.CompletedAt, FirstPiece: s.FirstPieceAt, Peers: len(s.Peers),
 		DHTLookupPeers: s.DHTLookups, DHTLookupTook: s.DHTLookupTook, Err: s.Err,
 	}
 }

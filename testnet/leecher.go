@@ -31,6 +31,7 @@ type leecher struct {
 	acc      snap   // sums over finished incarnations
 	last     snap   // last snapshot of the current incarnation
 	done     time.Duration
+	first    time.Duration // first piece verified, since the scenario start (0 = not seen)
 	restarts int
 	err      error
 	dht      []PeerDHT // the first incarnation of each phase (written by run only)
@@ -135,6 +136,9 @@ func (l *leecher) run(ctx context.Context, start time.Time, startFn starter, pha
 				if r.Lookup < 0 && s.DHTLookupTook > 0 {
 					r.Lookup, r.LookupPeers = s.DHTLookupTook.Seconds(), s.DHTLookupPeers
 				}
+			}
+			if l.first == 0 && s.FirstPiece.After(start) {
+				l.first = s.FirstPiece.Sub(start)
 			}
 			if s.Complete && !l.complete.Load() {
 				l.done = time.Since(start)

@@ -35,6 +35,7 @@ type jsonEvent struct {
 	Event      string  `json:"event"`
 	Time       string  `json:"time"`
 	Progress   float64 `json:"progress"`
+	Completed  int64   `json:"completed_bytes"`
 	Downloaded int64   `json:"downloaded"`
 	Uploaded   int64   `json:"uploaded"`
 	FromSeeds  int64   `json:"bytes_from_seed_servers"`
@@ -87,6 +88,11 @@ func (p *proc) apply(ev jsonEvent) {
 	s.Downloaded, s.Uploaded, s.FromSeeds, s.Wasted, s.Peers = ev.Downloaded, ev.Uploaded, ev.FromSeeds, ev.Wasted, ev.Peers
 	if ev.Error != "" {
 		s.Err = ev.Error
+	}
+	if ev.Completed > 0 && s.FirstPiece.IsZero() { // progress events: 1 s resolution
+		if t, err := time.Parse(time.RFC3339Nano, ev.Time); err == nil {
+			s.FirstPiece = t
+		}
 	}
 	if (ev.Event == "complete" || ev.Progress >= 1) && !s.Complete {
 		s.Complete = true

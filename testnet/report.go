@@ -41,6 +41,10 @@ type Report struct {
 	CompletionMax    float64 `json:"completion_max_seconds"`
 	MedianOverKR     float64 `json:"median_over_kumar_ross"`
 	MaxOverKR        float64 `json:"max_over_kumar_ross"`
+	// FirstPieceMedian and FirstPieceMax are over the leechers' first
+	// pieces (seconds since each joined): how fast the swarm ramps up.
+	FirstPieceMedian float64 `json:"first_piece_median_seconds"`
+	FirstPieceMax    float64 `json:"first_piece_max_seconds"`
 
 	// PeerBytes are the wire bytes between peers (seeds included);
 	// IntraASShare the part that stayed inside one AS. ASMatrix[a][b] is
@@ -81,8 +85,11 @@ type PeerReport struct {
 	Join      float64 `json:"join_seconds"`
 	Completed float64 `json:"completed_seconds"` // 0 when it never completed
 	Took      float64 `json:"took_seconds"`      // Completed - Join
-	Verified  bool    `json:"verified"`
-	Restarts  int     `json:"restarts"`
+	// FirstPiece is when its first piece was verified, in seconds since it
+	// joined (0 when never seen): until then it had nothing to upload.
+	FirstPiece float64 `json:"first_piece_seconds,omitempty"`
+	Verified   bool    `json:"verified"`
+	Restarts   int     `json:"restarts"`
 
 	Downloaded      int64   `json:"downloaded"`
 	Uploaded        int64   `json:"uploaded"`
@@ -155,7 +162,7 @@ func buildReport(sc *Scenario, in reportInput) *Report {
 		r.Notes = append(r.Notes, "peers join over time: the Kumar–Ross bound assumes a flash crowd and is only indicative")
 	}
 
-	var times, ratios []float64
+	var times, ratios, firsts []float64
 	for _, l := range in.leechers {
 		p := PeerReport{Name: l.name, Addr: l.ip, AS: l.as, Join: l.join.Seconds(), Restarts: l.restarts}
 		if l.err != nil {
@@ -166,6 +173,10 @@ func buildReport(sc *Scenario, in reportInput) *Report {
 		p.Uploaded = s.Uploaded
 		p.FromSeedServers = s.FromSeeds
 		p.Wasted = s.Wasted
+		if l.first > 0 {
+			p.FirstPiece = (l.first - l.join).Seconds()
+			firsts = append(firsts, p.FirstPiece)
+		}
 		if l.complete.Load() {
 			r.Completed++
 			p.Completed = l.done.Seconds()
@@ -198,6 +209,9 @@ func buildReport(sc *Scenario, in reportInput) *Report {
 			r.MedianOverKR = r.CompletionMedian / r.KumarRoss
 			r.MaxOverKR = r.CompletionMax / r.KumarRoss
 		}
+	}
+	if len(firsts) > 0 {
+		r.FirstPieceMedian, r.FirstPieceMax = median(firsts), maxOf(firsts)
 	}
 	for a := 1; a < len(in.matrix); a++ {
 		for b := 1; b < len(in.matrix[a]); b++ {
@@ -288,6 +302,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "  completion median %.2fs, max %.2fs (Kumar–Ross bound undefined)\n", r.CompletionMedian, r.CompletionMax)
 	}
+	if r.FirstPieceMax > 0 {
+		fmt.Fprintf(&b, "  first piece after joining: median %.2fs, max %.2fs\n", r.FirstPieceMedian, r.FirstPieceMax)
+	}
 	fmt.Fprintf(&b, "  peer bytes %s, %.1f%% inside an AS\n", mib(r.PeerBytes), 100*r.IntraASShare)
 	fmt.Fprintf(&b, "  seed servers served %s (%.2f× the file; peers counted %s)\n", mib(r.SeedServerBytes), r.SeedServerMultiple, mib(r.FromSeedServers))
 	fmt.Fprintf(&b, "  wasted (duplicate, unrequested, hash-failed) %s = %.2f%% of %s downloaded\n", mib(r.Wasted), 100*r.WastedShare, mib(r.Downloaded))
@@ -314,13 +331,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.DHT != nil {
 		r.DHT.writeText(&b)
 	}
-	b.WriteString("  peer          AS  join   done    took  ratio  restarts  verified\n")
+	b.WriteString("  peer          AS  join  first   done    took  ratio  restarts  verified\n")
 	for _, p := range r.Peers {
-		done := "     -"
+		done, first := "     -", "    -"
 		if p.Completed > 0 {
 			done = fmt.Sprintf("%6.2f", p.Completed)
 		}
-		fmt.Fprintf(&b, "  %-12s %3d %5.1f %s %7.2f %6.2f %9d  %v\n", p.Name, p.AS, p.Join, done, p.Took, p.ShareRatio, p.Restarts, p.Verified)
+		if p.FirstPiece > 0 {
+			first = fmt.Sprintf("%5.2f", p.FirstPiece)
+		}
+		fmt.Fprintf(&b, "  %-12s %3d %5.1f %s %s %7.2f %6.2f %9d  %v\n", p.Name, p.AS, p.Join, first, done, p.Took, p.ShareRatio, p.Restarts, p.Verified)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
