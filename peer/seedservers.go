@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"time"
 
@@ -411,26 +412,47 @@ func (b *seedBody) Read(p []byte) (int, error) {
 
 // seedRun chooses up to seedSpanBytes of consecutive pieces that s may
 // fetch: eligible (nil = any wanted), not had, and with blocks left to
-// request. It starts at a random eligible piece so that several servers
-// (and requests) spread out.
+// request. The run grows forward, then backward, from an anchor: an
+// eligible piece of the lowest availability among our peers, ties broken
+// at random. So what a server brings in is what our neighbours lack, which
+// we can relay at once, and several servers (and requests, and peers)
+// spread out. Anchoring at the first piece of an eligible run instead sent
+// every peer of a flash crowd asking for its first piece (firstpiece.go)
+// to piece 0: a dozen peers held the same single piece, none of their
+// neighbours wanted it from them, and their upload idled for the first
+// second of the download.
 func (t *torrent) seedRun(s *seedServer, eligible *bitfield.Bitfield) *bitfield.Bitfield {
 	ok := func(i int) bool {
 		return t.pk.Wanted(i) && (eligible == nil || eligible.Has(i)) && t.pk.Pickable(i, s.id)
 	}
-	var cands []int
+	anchor, ties := -1, 0
+	low := math.MaxInt
 	for i := 0; i < t.numPieces; i++ {
-		if ok(i) && (i == 0 || !ok(i-1)) {
-			cands = append(cands, i) // the start of each eligible run
+		if !ok(i) {
+			continue
+		}
+		switch a := t.pk.Availability(i); {
+		case a < low:
+			anchor, ties, low = i, 1, a
+		case a == low:
+			ties++
+			if t.rng.IntN(ties) == 0 { // reservoir sampling: each tie equally likely
+				anchor = i
+			}
 		}
 	}
-	if len(cands) == 0 {
+	if anchor < 0 {
 		return nil
 	}
-	start := cands[t.rng.IntN(len(cands))]
 	run := bitfield.New(t.numPieces)
-	maxPieces := max(1, int(t.span(s)/t.info.PieceLength))
-	for i := start; i < t.numPieces && i < start+maxPieces && ok(i); i++ {
+	left := max(1, int(t.span(s)/t.info.PieceLength))
+	for i := anchor; i < t.numPieces && left > 0 && ok(i); i++ {
 		run.Set(i)
+		left--
+	}
+	for i := anchor - 1; i >= 0 && left > 0 && ok(i); i-- {
+		run.Set(i)
+		left--
 	}
 	return &run
 }
