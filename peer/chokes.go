@@ -21,6 +21,7 @@ func (t *torrent) chokerPeers(now time.Time) []choker.Peer {
 			Uploaded:    c.up.Total(),
 			ConnectedAt: c.connectedAt,
 			Pieces:      t.peerPieces(c),
+			Remote:      t.remote(c),
 		})
 	}
 	return peers
@@ -89,6 +90,30 @@ func (t *torrent) rotateSeedSlots(now time.Time) {
 		if c := t.conns[picker.PeerID(unchoke[i])]; c != nil && c.amChoking {
 			t.unchoke(c)
 		}
+	}
+}
+
+// onInterested unchokes a newly interested peer if a slot is free, or, for
+// a remote peer under the locality rules, if it may take a near peer's
+// slot (remoteSlots).
+func (t *torrent) onInterested(c *peerConn) {
+	if !c.amChoking || t.ch == nil || !t.transferring() {
+		return
+	}
+	now, seeding := time.Now(), t.state == StateSeeding
+	peers := t.chokerPeers(now)
+	if t.ch.OnInterested(now, peers, toChokerID(c.id), seeding) {
+		t.unchoke(c)
+		return
+	}
+	if !t.remote(c) {
+		return
+	}
+	if out, ok := t.ch.OnRemoteInterested(now, peers, toChokerID(c.id), seeding); ok {
+		if oc := t.conns[picker.PeerID(out)]; oc != nil && !oc.amChoking {
+			t.choke(oc)
+		}
+		t.unchoke(c)
 	}
 }
 

@@ -49,10 +49,7 @@ func (t *torrent) onMessage(c *peerConn, m *wire.Message) {
 		t.fillRequests(c)
 	case pp.Interested:
 		c.peerInterested = true
-		if c.amChoking && t.ch != nil && t.transferring() &&
-			t.ch.OnInterested(time.Now(), t.chokerPeers(time.Now()), toChokerID(c.id), t.state == StateSeeding) {
-			t.unchoke(c)
-		}
+		t.onInterested(c)
 	case pp.NotInterested:
 		c.peerInterested = false
 		// Its slot goes to a peer that wants something from us — except

@@ -18,6 +18,7 @@ type Peer struct {
 	Uploaded    int64     // cumulative payload bytes we sent to it
 	ConnectedAt time.Time // when the connection was established
 	Pieces      int       // pieces it holds (seed turns go to the fewest first)
+	Remote      bool      // another network than ours (Config.RemoteSlots)
 }
 
 // Result is the full set of peers that should be unchoked after a round

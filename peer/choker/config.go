@@ -53,6 +53,9 @@ type Config struct {
 	// NewPeerWeight is how much faster new connections advance in the
 	// optimistic queue (0: default 3; 1 or negative: no favour).
 	NewPeerWeight int
+	// RemoteSlots is how many unchoke slots a remote peer may take from a
+	// near peer's lent or optimistic slot (0: none).
+	RemoteSlots int
 	// SeedPolicy is the slot policy while seeding.
 	SeedPolicy SeedPolicy
 	// Rand breaks ties. Nil means a PCG seeded from the time given to New.

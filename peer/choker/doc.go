@@ -75,6 +75,16 @@
 // borrower at the next round. Forget drops a disconnected peer, freeing its
 // slot. Every Result and Snapshot holds fresh slices.
 //
+// # Remote slots
+//
+// With Config.RemoteSlots > 0 (the engine sets it from the proximity
+// diversity quota when its locality rules are on) and while leeching,
+// peers flagged Remote may hold that many slots against near peers: when
+// no slot is free, OnRemoteInterested gives a newly interested remote peer
+// the lent or optimistic slot of the near peer served longest (never a
+// slot earned by rate), and a round gives its empty optimistic slots to
+// remote waiters first while fewer than RemoteSlots remote peers hold one.
+//
 // # Allowed-fast set
 //
 // AllowedFast computes the BEP 6 allowed-fast set of a peer.

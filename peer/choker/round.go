@@ -156,10 +156,20 @@ func (c *Choker) assign(t time.Time, cands []*candidate, seeding bool) {
 		give(cd, lent)
 	}
 
-	// Empty optimistic slots go to the longest (weighted) waiters.
+	// Empty optimistic slots go to the longest (weighted) waiters; remote
+	// waiters first while fewer than RemoteSlots remote peers are placed.
+	remoteFirst := false
+	if c.cfg.RemoteSlots > 0 && !seeding {
+		placed := len(filter(cands, func(cd *candidate) bool { return cd.placed && cd.p.Remote }))
+		remoteFirst = placed < c.cfg.RemoteSlots
+	}
 	waiters := filter(cands, func(cd *candidate) bool { return !cd.placed && cd.p.Interested })
 	slices.SortFunc(waiters, func(a, b *candidate) int {
-		return cmp.Or(-cmp.Compare(a.st.credit, b.st.credit), cmp.Compare(a.tie, b.tie))
+		return cmp.Or(
+			preferTrue(remoteFirst && a.p.Remote, remoteFirst && b.p.Remote),
+			-cmp.Compare(a.st.credit, b.st.credit),
+			cmp.Compare(a.tie, b.tie),
+		)
 	})
 	for _, cd := range waiters[:min(len(waiters), optFree)] {
 		give(cd, optimistic)
