@@ -157,3 +157,109 @@ func TestLocalityEndgameAsksRemote(t *testing.T) {
 		t.Logf("remote seed sent %d KiB, the slow neighbour %d KiB", up>>10, slowTor.Stats().Uploaded>>10)
 	}
 }
+
+// TestRemoteSlot: a leecher in AS 2 with half the file has four neighbours
+// interested in it, which take its four unchoke slots at once. A leecher in
+// AS 3 then asks too: with the locality rules it takes a neighbour's slot
+// (one slot of four is kept for remote peers); with proximity off it waits
+// for the next round like any other peer.
+func TestRemoteSlot(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		name := "proximity on"
+		if off {
+			name = "proximity off"
+		}
+		t.Run(name, func(t *testing.T) {
+			const size, pieceLen = 1 << 20, 64 << 10
+			seedDir := t.TempDir()
+			mi := makeTorrent(t, seedDir, "payload.bin", size, pieceLen)
+			data, err := os.ReadFile(filepath.Join(seedDir, "payload.bin"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			upDir := t.TempDir()
+			half := slices.Clone(data)
+			for i := size / 2; i < size; i++ {
+				half[i] ^= 0xff // the second half fails its check: it stays a leecher
+			}
+			if err := os.WriteFile(filepath.Join(upDir, "payload.bin"), half, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			mod := func(c *Config) { c.ProximityOff = off }
+			up := clientAt(t, "127.2.0.1", func(c *Config) { mod(c); c.DataDir = upDir; c.UploadRate = 16 << 10 })
+			upTor, err := up.Add(context.Background(), mi, AddOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitChecked(t, upTor)
+			upAddr := up.ListenAddr().String()
+			for _, ip := range []string{"127.2.0.2", "127.2.0.3", "127.2.0.4", "127.2.0.5"} {
+				if _, err := clientAt(t, ip, mod).Add(context.Background(), mi, AddOptions{Peers: []string{upAddr}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitUnchoking(t, upTor, 4, 10*time.Second)
+			// Past the first choke round (due when the torrent started), the
+			// next is 10 s away: nothing but the remote slot changes the
+			// unchoked set in the window watched below.
+			for deadline := time.Now().Add(5 * time.Second); time.Until(upTor.Stats().Choke.NextRound) < 5*time.Second; {
+				if time.Now().After(deadline) {
+					t.Fatal("no choke round within 5 s")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			waitUnchoking(t, upTor, 4, time.Second)
+
+			remote := clientAt(t, "127.3.0.1", mod)
+			rt, err := remote.Add(context.Background(), mi, AddOptions{Peers: []string{upAddr}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Once the remote leecher is interested, watch for 2 s whether
+			// it gets a slot.
+			deadline := time.Now().Add(10 * time.Second)
+			var since time.Time
+			unchoked := false
+			for !unchoked && (since.IsZero() || time.Since(since) < 2*time.Second) {
+				if time.Now().After(deadline) {
+					t.Fatal("the remote leecher never got interested in 10 s")
+				}
+				for _, p := range rt.Stats().Peers {
+					if p.AmInterested && since.IsZero() {
+						since = time.Now()
+					}
+					unchoked = unchoked || !p.PeerChoking
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if unchoked == off {
+				t.Fatalf("remote leecher unchoked %v within 2 s of its interest, want %v", unchoked, !off)
+			}
+			if n := unchoking(upTor); n != 4 {
+				t.Fatalf("the uploader unchokes %d peers, want 4", n)
+			}
+		})
+	}
+}
+
+// unchoking counts the peers tor unchokes.
+func unchoking(tor *Torrent) int {
+	n := 0
+	for _, p := range tor.Stats().Peers {
+		if !p.AmChoking {
+			n++
+		}
+	}
+	return n
+}
+
+// waitUnchoking waits until tor unchokes n peers.
+func waitUnchoking(t *testing.T, tor *Torrent, n int, d time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(d); unchoking(tor) < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("unchoking %d peers after %v, want %d", unchoking(tor), d, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
