@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/anacrolix/torrent/metainfo"
 )
 
 // TestLocalityOneCopyIn: three leechers in AS 2, connected to each other,
@@ -102,20 +104,8 @@ func neighboursOf(tor *Torrent, ips ...string) []string {
 // the slow neighbour.
 func TestLocalityEndgameAsksRemote(t *testing.T) {
 	const size, pieceLen = 1 << 20, 64 << 10
-	seedDir := t.TempDir()
-	mi := makeTorrent(t, seedDir, "payload.bin", size, pieceLen)
-	data, err := os.ReadFile(filepath.Join(seedDir, "payload.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	leechDir := t.TempDir()
-	partial := slices.Clone(data)
-	for i := size - 2*pieceLen; i < size; i++ {
-		partial[i] ^= 0xff // the last two pieces fail their check
-	}
-	if err := os.WriteFile(filepath.Join(leechDir, "payload.bin"), partial, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// The last two pieces fail their check.
+	mi, seedDir, leechDir, data := partialCopy(t, size, pieceLen, size-2*pieceLen)
 
 	far := clientAt(t, "127.1.0.1", func(c *Config) { c.DataDir = seedDir; c.UploadRate = 4 << 20 })
 	farTor, err := far.Add(context.Background(), mi, AddOptions{Seed: true})
@@ -171,20 +161,8 @@ func TestRemoteSlot(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			const size, pieceLen = 1 << 20, 64 << 10
-			seedDir := t.TempDir()
-			mi := makeTorrent(t, seedDir, "payload.bin", size, pieceLen)
-			data, err := os.ReadFile(filepath.Join(seedDir, "payload.bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			upDir := t.TempDir()
-			half := slices.Clone(data)
-			for i := size / 2; i < size; i++ {
-				half[i] ^= 0xff // the second half fails its check: it stays a leecher
-			}
-			if err := os.WriteFile(filepath.Join(upDir, "payload.bin"), half, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			// The second half fails its check: the uploader stays a leecher.
+			mi, _, upDir, _ := partialCopy(t, size, pieceLen, size/2)
 			mod := func(c *Config) { c.ProximityOff = off }
 			up := clientAt(t, "127.2.0.1", func(c *Config) { mod(c); c.DataDir = upDir; c.UploadRate = 16 << 10 })
 			upTor, err := up.Add(context.Background(), mi, AddOptions{})
@@ -262,4 +240,25 @@ func waitUnchoking(t *testing.T, tor *Torrent, n int, d time.Duration) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// partialCopy makes a torrent of size random bytes in seedDir and a copy of
+// its file in dir with every byte from corruptFrom on flipped, so those
+// pieces fail their check; data is the seed's file.
+func partialCopy(t *testing.T, size int, pieceLen int64, corruptFrom int) (mi *metainfo.MetaInfo, seedDir, dir string, data []byte) {
+	t.Helper()
+	seedDir, dir = t.TempDir(), t.TempDir()
+	mi = makeTorrent(t, seedDir, "payload.bin", size, pieceLen)
+	data, err := os.ReadFile(filepath.Join(seedDir, "payload.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial := slices.Clone(data)
+	for i := corruptFrom; i < size; i++ {
+		partial[i] ^= 0xff
+	}
+	if err := os.WriteFile(filepath.Join(dir, "payload.bin"), partial, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return mi, seedDir, dir, data
 }
