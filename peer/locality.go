@@ -61,8 +61,9 @@ func (t *torrent) initLocality() {
 // shorter) and stay interested, so remote peers were served only after a
 // near peer lost interest, and an AS that had traded everything it held
 // waited idle for what its remote links brought in. Multi-AS testnet,
-// median against proximity off: +7.1..+11.7 % without, -2.7..+5.8 % with
-// (README). 0 when the locality rules are off.
+// proximity on, alternating runs: median 9.61 s without (five runs), 9.55 s
+// with (ten), inside an AS 77.3 % and 76.3 % (README). 0 when the
+// locality rules are off.
 func (t *torrent) remoteSlots() int {
 	if !t.localityOn() {
 		return 0
