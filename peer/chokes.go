@@ -95,7 +95,7 @@ func (t *torrent) rotateSeedSlots(now time.Time) {
 
 // onInterested unchokes a newly interested peer if a slot is free, or, for
 // a remote peer under the locality rules, if it may take a near peer's
-// slot (remoteSlots).
+// slot (remoteShare).
 func (t *torrent) onInterested(c *peerConn) {
 	if !c.amChoking || t.ch == nil || !t.transferring() {
 		return

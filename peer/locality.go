@@ -1,12 +1,10 @@
 package peer
 
 import (
-	"math"
 	"slices"
 	"time"
 
 	"github.com/shoal-p2p/shoal/peer/bitfield"
-	"github.com/shoal-p2p/shoal/peer/choker"
 	"github.com/shoal-p2p/shoal/peer/locality"
 	"github.com/shoal-p2p/shoal/peer/picker"
 	"github.com/shoal-p2p/shoal/peer/wire"
@@ -22,7 +20,7 @@ import (
 // Towards a remote peer with nothing of that kind it is not interested.
 // Near peers are asked plain rarest first. From the endgame on, remote
 // peers are asked like any other (restricted). One of our unchoke slots
-// is kept for remote peers (remoteSlots), so that every network keeps
+// is kept for remote peers (remoteShare), so that every network keeps
 // its ways in. With proximity off or no locator, none of this runs.
 
 // extClaimID is the extension message ID we assign to shoal_claim.
@@ -54,28 +52,21 @@ func (t *torrent) initLocality() {
 	t.locAll = bitfield.New(t.numPieces)
 }
 
-// remoteSlots is how many of our unchoke slots a remote peer may take from
-// a near one (choker.Config.RemoteSlots): the diversity quota applied to
-// upload. Without it a leecher's slots go to whoever asked first and hold
-// until the next round; near peers ask first (their round trip is
-// shorter) and stay interested, so remote peers were served only after a
-// near peer lost interest, and an AS that had traded everything it held
-// waited idle for what its remote links brought in. Multi-AS testnet,
-// proximity on, alternating runs: median 9.61 s without (five runs), 9.55 s
-// with (ten), inside an AS 77.3 % and 76.3 % (README). 0 when the
-// locality rules are off.
-func (t *torrent) remoteSlots() int {
+// remoteShare is the share of our unchoke slots a remote peer may take
+// from a near one (choker.Config.RemoteShare): the diversity quota applied
+// to upload, one slot of the default four. Without it a leecher's slots go
+// to whoever asked first and hold until the next round; near peers ask
+// first (their round trip is shorter) and stay interested, so remote peers
+// were served only after a near peer lost interest, and an AS that had
+// traded everything it held waited idle for what its remote links brought
+// in. Multi-AS testnet, proximity on, alternating runs: median 9.61 s
+// without (five runs), 9.55 s with (ten), inside an AS 77.3 % and 76.3 %
+// (README). 0 when the locality rules are off.
+func (t *torrent) remoteShare() float64 {
 	if !t.localityOn() {
 		return 0
 	}
-	reg, opt := t.cfg.RegularSlots, t.cfg.OptimisticSlots
-	if reg == 0 {
-		reg = choker.DefaultRegularSlots
-	}
-	if opt == 0 {
-		opt = choker.DefaultOptimisticSlots
-	}
-	return int(math.Ceil(proximity.DefaultRemoteShare * float64(max(reg, 0)+max(opt, 0))))
+	return proximity.DefaultRemoteShare
 }
 
 // remote reports whether c is a remote connection under locality rules.

@@ -129,7 +129,7 @@ func (t *torrent) initInfo() error {
 		RegularSlots:    t.cfg.RegularSlots,
 		OptimisticSlots: t.cfg.OptimisticSlots,
 		SeedPolicy:      t.cfg.SeedPolicy,
-		RemoteSlots:     t.remoteSlots(),
+		RemoteShare:     t.remoteShare(),
 		Rand:            t.rng,
 	}, time.Now())
 	t.have = bitfield.New(n)

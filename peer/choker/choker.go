@@ -1,6 +1,7 @@
 package choker
 
 import (
+	"math"
 	"slices"
 	"time"
 )
@@ -18,7 +19,7 @@ type Peer struct {
 	Uploaded    int64     // cumulative payload bytes we sent to it
 	ConnectedAt time.Time // when the connection was established
 	Pieces      int       // pieces it holds (seed turns go to the fewest first)
-	Remote      bool      // another network than ours (Config.RemoteSlots)
+	Remote      bool      // another network than ours (Config.RemoteShare)
 }
 
 // Result is the full set of peers that should be unchoked after a round
@@ -39,18 +40,21 @@ type Snapshot struct {
 // Choker runs the choke rounds of one torrent. It is not safe for
 // concurrent use; the torrent's event loop owns it.
 type Choker struct {
-	cfg   Config
-	next  time.Time // grid time of the next round
-	last  time.Time // grid time of the last round (zero before the first)
-	peers map[PeerID]*peerState
+	cfg         Config
+	remoteSlots int       // slots remote peers may take from near ones (Config.RemoteShare)
+	next        time.Time // grid time of the next round
+	last        time.Time // grid time of the last round (zero before the first)
+	peers       map[PeerID]*peerState
 }
 
 // New returns a Choker whose first round is due at now.
 func New(cfg Config, now time.Time) *Choker {
+	cfg = cfg.withDefaults(now)
 	return &Choker{
-		cfg:   cfg.withDefaults(now),
-		next:  now,
-		peers: make(map[PeerID]*peerState),
+		cfg:         cfg,
+		remoteSlots: int(math.Ceil(cfg.RemoteShare * float64(cfg.RegularSlots+cfg.OptimisticSlots))),
+		next:        now,
+		peers:       make(map[PeerID]*peerState),
 	}
 }
 
@@ -90,6 +94,16 @@ func (c *Choker) result() Result {
 	slices.Sort(r.Unchoked)
 	slices.Sort(r.Optimistic)
 	return r
+}
+
+// findPeer returns the entry for id in peers.
+func findPeer(peers []Peer, id PeerID) (Peer, bool) {
+	for _, p := range peers {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Peer{}, false
 }
 
 // unchokedCount counts the peers in peers that are unchoked, except skip.

@@ -53,9 +53,10 @@ type Config struct {
 	// NewPeerWeight is how much faster new connections advance in the
 	// optimistic queue (0: default 3; 1 or negative: no favour).
 	NewPeerWeight int
-	// RemoteSlots is how many unchoke slots a remote peer may take from a
-	// near peer's lent or optimistic slot (0: none).
-	RemoteSlots int
+	// RemoteShare is the share of all slots (regular and optimistic,
+	// rounded up) that remote peers may take from near peers' lent or
+	// optimistic slots while leeching (0: none).
+	RemoteShare float64
 	// SeedPolicy is the slot policy while seeding.
 	SeedPolicy SeedPolicy
 	// Rand breaks ties. Nil means a PCG seeded from the time given to New.
@@ -67,6 +68,7 @@ type Config struct {
 func (cfg Config) withDefaults(now time.Time) Config {
 	cfg.RegularSlots = slots(cfg.RegularSlots, DefaultRegularSlots)
 	cfg.OptimisticSlots = slots(cfg.OptimisticSlots, DefaultOptimisticSlots)
+	cfg.RemoteShare = max(cfg.RemoteShare, 0)
 	cfg.RoundInterval = duration(cfg.RoundInterval, DefaultRoundInterval)
 	cfg.OptimisticInterval = duration(cfg.OptimisticInterval, DefaultOptimisticInterval)
 	cfg.RateWindow = duration(cfg.RateWindow, DefaultRateWindow)

@@ -77,13 +77,14 @@
 //
 // # Remote slots
 //
-// With Config.RemoteSlots > 0 (the engine sets it from the proximity
+// With Config.RemoteShare > 0 (the engine sets it to the proximity
 // diversity quota when its locality rules are on) and while leeching,
-// peers flagged Remote may hold that many slots against near peers: when
+// peers flagged Remote may hold that share of the slots, rounded up,
+// against near peers: when
 // no slot is free, OnRemoteInterested gives a newly interested remote peer
 // the lent or optimistic slot of the near peer served longest (never a
 // slot earned by rate), and a round gives its empty optimistic slots to
-// remote waiters first while fewer than RemoteSlots remote peers hold one.
+// remote waiters first while fewer remote peers than that hold one.
 //
 // # Allowed-fast set
 //

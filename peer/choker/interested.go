@@ -13,14 +13,7 @@ func (c *Choker) OnInterested(now time.Time, peers []Peer, id PeerID, seeding bo
 	if c.Unchoked(id) {
 		return true
 	}
-	var p Peer
-	found := false
-	for _, q := range peers {
-		if q.ID == id {
-			p, found = q, true
-			break
-		}
-	}
+	p, found := findPeer(peers, id)
 	if !found || (!seeding && p.Snubbed) {
 		return false
 	}
@@ -32,41 +25,31 @@ func (c *Choker) OnInterested(now time.Time, peers []Peer, id PeerID, seeding bo
 }
 
 // OnRemoteInterested is called when remote peer id became interested and
-// OnInterested found no free slot. While fewer than RemoteSlots remote
-// peers are unchoked, id takes the slot of the near peer that holds a lent
-// or optimistic slot and has been served longest; that peer is returned
-// for the caller to choke (ok false: nothing changes).
+// OnInterested found no free slot. While remote peers hold fewer slots
+// than Config.RemoteShare allows, id takes the slot of the near peer that
+// holds a lent or optimistic slot and has been served longest; that peer
+// is returned for the caller to choke (ok false: nothing changes).
 func (c *Choker) OnRemoteInterested(now time.Time, peers []Peer, id PeerID, seeding bool) (choke PeerID, ok bool) {
-	if c.cfg.RemoteSlots <= 0 || seeding || c.Unchoked(id) {
+	p, found := findPeer(peers, id)
+	if c.remoteSlots == 0 || seeding || !found || !p.Remote || p.Snubbed || c.Unchoked(id) {
 		return 0, false
 	}
-	var p Peer
-	found := false
 	remotes := 0
 	var victim *peerState
-	var most time.Duration
 	for _, q := range peers {
-		if q.ID == id {
-			p, found = q, true
-			continue
-		}
 		st := c.peers[q.ID]
-		if st == nil || st.role == choked {
-			continue
-		}
-		if q.Remote {
+		switch {
+		case st == nil || st.role == choked:
+		case q.Remote:
 			remotes++
-			continue
-		}
-		if st.role == regular {
-			continue
-		}
-		served := st.service + max(now.Sub(st.accounted), 0)
-		if victim == nil || served > most {
-			victim, choke, most = st, q.ID, served
+		case st.role != regular:
+			st.account(now)
+			if victim == nil || st.service > victim.service {
+				victim, choke = st, q.ID
+			}
 		}
 	}
-	if !found || !p.Remote || p.Snubbed || remotes >= c.cfg.RemoteSlots || victim == nil {
+	if remotes >= c.remoteSlots || victim == nil {
 		return 0, false
 	}
 	victim.choke(now)

@@ -36,13 +36,13 @@ func TestOnRemoteInterested(t *testing.T) {
 		return c, peers, now
 	}
 
-	c, peers, now := fill(Config{Rand: testRand(), RemoteSlots: 1})
+	c, peers, now := fill(Config{Rand: testRand(), RemoteShare: 0.25})
 	out, ok := c.OnRemoteInterested(now, peers, 5, false)
 	if !ok || out != 1 || c.Unchoked(1) || !c.Unchoked(5) {
 		t.Fatalf("remote peer 5: choke %d ok %v; unchoked 1 %v, 5 %v; want peer 1 choked for it", out, ok, c.Unchoked(1), c.Unchoked(5))
 	}
 	if _, ok := c.OnRemoteInterested(now, peers, 6, false); ok || c.Unchoked(6) {
-		t.Fatal("a second remote peer took a slot with RemoteSlots 1")
+		t.Fatal("a second remote peer took a slot with one remote slot")
 	}
 	if _, ok := c.OnRemoteInterested(now, peers, 2, false); ok {
 		t.Fatal("a near peer took a slot as remote")
@@ -53,9 +53,9 @@ func TestOnRemoteInterested(t *testing.T) {
 
 	c, peers, now = fill(Config{Rand: testRand()})
 	if _, ok := c.OnRemoteInterested(now, peers, 5, false); ok || c.Unchoked(5) {
-		t.Fatal("remote peer took a slot without RemoteSlots")
+		t.Fatal("remote peer took a slot without RemoteShare")
 	}
-	c, peers, now = fill(Config{Rand: testRand(), RemoteSlots: 1})
+	c, peers, now = fill(Config{Rand: testRand(), RemoteShare: 0.25})
 	if _, ok := c.OnRemoteInterested(now, peers, 5, true); ok {
 		t.Fatal("remote slot taken while seeding")
 	}
@@ -63,7 +63,7 @@ func TestOnRemoteInterested(t *testing.T) {
 
 // Regular slots earned by rate are never taken for a remote peer.
 func TestRemoteSlotSparesEarners(t *testing.T) {
-	c := New(Config{Rand: testRand(), RemoteSlots: 1, OptimisticSlots: NoSlots}, t0)
+	c := New(Config{Rand: testRand(), RemoteShare: 0.25, OptimisticSlots: NoSlots}, t0)
 	peers := idlePeers(1, 3, t0)
 	peers = append(peers, Peer{ID: 4, ConnectedAt: t0, Remote: true})
 	c.Round(t0, peers, false)
@@ -81,15 +81,15 @@ func TestRemoteSlotSparesEarners(t *testing.T) {
 // At a round, an empty optimistic slot goes to a remote waiter before near
 // waiters that have waited longer, while no remote peer is unchoked.
 func TestRoundOptimisticRemoteFirst(t *testing.T) {
-	for _, slots := range []int{0, 1} {
-		c := New(Config{Rand: testRand(), RemoteSlots: slots, RegularSlots: NoSlots, OptimisticInterval: time.Second}, t0)
+	for _, share := range []float64{0, 0.25} {
+		c := New(Config{Rand: testRand(), RemoteShare: share, RegularSlots: NoSlots, OptimisticInterval: time.Second}, t0)
 		peers := idlePeers(1, 4, t0)
 		peers = append(peers, Peer{ID: 5, ConnectedAt: t0.Add(9 * time.Second), Interested: true, Remote: true})
 		c.Round(t0, peers[:4], false) // the near peers start waiting first
 		r := c.Round(t0.Add(10*time.Second), peers, false)
 		got := c.Unchoked(5)
-		if want := slots == 1; got != want {
-			t.Fatalf("RemoteSlots %d: remote waiter unchoked %v, want %v (%v)", slots, got, want, r)
+		if want := share > 0; got != want {
+			t.Fatalf("RemoteShare %v: remote waiter unchoked %v, want %v (%v)", share, got, want, r)
 		}
 	}
 }

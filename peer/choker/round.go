@@ -69,10 +69,7 @@ func (c *Choker) prepare(t time.Time, peers []Peer, seeding bool) []*candidate {
 		st, p := cd.st, cd.p
 		cd.tie = c.cfg.Rand.Uint64()
 		if st.role != choked {
-			if t.After(st.accounted) {
-				st.service += t.Sub(st.accounted)
-			}
-			st.accounted = t
+			st.account(t)
 		} else if st.inRound && p.Interested && !c.last.IsZero() {
 			st.credit += weightedWait(c.last, t, p.ConnectedAt, c.cfg.NewPeerWindow, c.cfg.NewPeerWeight)
 		}
@@ -157,12 +154,14 @@ func (c *Choker) assign(t time.Time, cands []*candidate, seeding bool) {
 	}
 
 	// Empty optimistic slots go to the longest (weighted) waiters; remote
-	// waiters first while fewer than RemoteSlots remote peers are placed.
-	remoteFirst := false
-	if c.cfg.RemoteSlots > 0 && !seeding {
-		placed := len(filter(cands, func(cd *candidate) bool { return cd.placed && cd.p.Remote }))
-		remoteFirst = placed < c.cfg.RemoteSlots
+	// waiters first while fewer than remoteSlots remote peers are placed.
+	remotes := 0
+	for _, cd := range cands {
+		if cd.placed && cd.p.Remote {
+			remotes++
+		}
 	}
+	remoteFirst := !seeding && remotes < c.remoteSlots
 	waiters := filter(cands, func(cd *candidate) bool { return !cd.placed && cd.p.Interested })
 	slices.SortFunc(waiters, func(a, b *candidate) int {
 		return cmp.Or(

@@ -41,12 +41,18 @@ func (st *peerState) unchoke(r role, t time.Time, uploaded int64) {
 	st.role = r
 }
 
-// choke ends st's unchoked stretch at now, counting its service time.
-func (st *peerState) choke(now time.Time) {
+// account adds the unchoked time up to now to st's service time; st must
+// be unchoked.
+func (st *peerState) account(now time.Time) {
 	if now.After(st.accounted) {
 		st.service += now.Sub(st.accounted)
 	}
 	st.accounted = now
+}
+
+// choke ends st's unchoked stretch at now, counting its service time.
+func (st *peerState) choke(now time.Time) {
+	st.account(now)
 	st.role = choked
 }
 
